@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One module per concept. Pure value-type cores (Cron, Scheduling, Retention, Profiles, Diff)
+/// have no I/O; C interop lives only in ArchiveIO; the CLI parses and delegates.
+let package = Package(
+    name: "gbsnap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gbsnap", targets: ["gbsnap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, reached only through ArchiveIO.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "ArchiveIO", dependencies: ["CZlib", "CArchive"]),
+
+        // Shared low-level pieces: timestamps, durations, sizes, syscalls, locks, hashing.
+        .target(name: "GBSnapCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // Pure cores.
+        .target(name: "Cron"),
+        .target(name: "Scheduling", dependencies: ["Cron"]),
+        .target(name: "Retention"),
+        .target(name: "Profiles", dependencies: ["ArchiveIO"]),
+        .target(name: "Diff", dependencies: ["Profiles"]),
+
+        // I/O edges.
+        .target(name: "SnapshotStore", dependencies: [
+            "ArchiveIO", "GBSnapCore",
+        ]),
+        .target(name: "Config", dependencies: [
+            "Cron", "Scheduling", "Retention", "GBSnapCore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "Capture", dependencies: [
+            "GBSnapCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Daemon", dependencies: [
+            "Capture", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "GBSnapCLI", dependencies: [
+            "ArchiveIO", "GBSnapCore", "Profiles", "SnapshotStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gbsnap", dependencies: ["GBSnapCLI"]),
+
+        .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
+        .testTarget(name: "CronTests", dependencies: ["Cron"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
+        .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO"]),
+        .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "SnapshotStore", "Config"]),
+        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore"]),
+    ]
+)

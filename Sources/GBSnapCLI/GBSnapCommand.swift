@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import SnapshotStore
+
+/// The `gbsnap` root command. Each subcommand lives in its own file, parses, and calls library code.
+public struct GBSnapCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gbsnap",
+        abstract: "Scheduled, archived, diffable snapshots of Go services' pprof and expvar diagnostics.",
+        version: GBSnapVersion.current,
+        subcommands: [
+            Import.self, List.self, Show.self, Export.self,
+            Pin.self, Unpin.self, Verify.self, Reindex.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// `--store DIR` (env `GBSNAP_STORE`, default `./storage`), shared by every command that reads or writes snapshots.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Store root directory (env GBSNAP_STORE).", valueName: "dir"))
+    var store: String?
+
+    var storeRoot: String {
+        store ?? ProcessInfo.processInfo.environment["GBSNAP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "./storage"
+    }
+
+    /// Opens the store; read-only commands do not create it.
+    func open(create: Bool) throws -> SnapshotStore {
+        try SnapshotStore(root: storeRoot, create: create)
+    }
+}
+
+/// Prints a failure as one sentence on stderr and exits 1 (DESIGN.md exit codes).
+func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch {
+        Console.error("\(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// stdout/stderr output in one place.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("gbsnap: \(message)\n".utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("gbsnap: warning: \(message)\n".utf8))
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import SnapshotStore
+
+extension GBSnapCommand {
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pin a snapshot so retention never removes it.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "Snapshot selector.") var selector: String
+        @Option(help: "Why it is kept (shown by list).") var note: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let store = try storeOptions.open(create: false)
+                let id = try store.resolve(selector).id
+                try store.pin(id, note: note)
+                print("pinned \(id)")
+            }
+        }
+    }
+
+    struct Unpin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unpin a snapshot.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "Snapshot selector.") var selector: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let store = try storeOptions.open(create: false)
+                let id = try store.resolve(selector).id
+                print(try store.unpin(id) ? "unpinned \(id)" : "\(id) was not pinned")
+            }
+        }
+    }
+}

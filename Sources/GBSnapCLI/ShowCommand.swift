@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import SnapshotStore
+
+extension GBSnapCommand {
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a snapshot's manifest.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "Snapshot selector: id, id prefix, TARGET@latest, TARGET@latest~N, TARGET@TIME or archive path.")
+        var selector: String
+        @Flag(help: "Print the manifest as JSON.") var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let snapshot = try storeOptions.open(create: false).resolve(selector)
+                let m = snapshot.manifest
+                if json {
+                    try Console.printJSON(m)
+                    return
+                }
+                print("snapshot   \(m.id)")
+                print("target     \(m.target.name)\(m.target.url.map { "  \($0)" } ?? "")")
+                if !m.target.labels.isEmpty {
+                    print("labels     \(m.target.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+                }
+                print("schedule   \(m.schedule)\(m.scheduledAt.map { " (planned \($0))" } ?? "")")
+                print("taken      \(m.startedAt) .. \(m.finishedAt) on \(m.host)")
+                print("status     \(m.status.rawValue)")
+                print("archive    \(snapshot.archivePath)")
+                print("")
+                let rows = m.artifacts.map { a in
+                    [a.name, a.kind, a.member ?? "-", a.member == nil ? "-" : ByteCountText.format(a.bytes), a.status.rawValue,
+                     [a.endpoint.map { $0 + (a.query.map { q in q.isEmpty ? "" : "?" + q } ?? "") }, a.httpStatus.map { "HTTP \($0)" },
+                      a.error, a.note].compactMap { $0 }.joined(separator: "  ")]
+                }
+                print(Console.table(["ARTIFACT", "KIND", "MEMBER", "SIZE", "STATUS", "DETAIL"], rows))
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// ISO 8601 timestamps as gbsnap reads and writes them.
+///
+/// Written: UTC with a `Z` and whole seconds (`2026-11-26T02:00:00Z`), or with milliseconds
+/// where precision matters. Read: anything an operator would type — a date, minutes, seconds,
+/// fractions, `Z` or `±hh:mm` offsets; without an offset the time is in `defaultZone`.
+public enum Timestamp {
+    /// `2026-11-26T02:00:00Z`.
+    public static func formatUTC(_ date: Date) -> String {
+        format(date, in: TimeZone(identifier: "UTC")!, fractionalSeconds: false)
+    }
+
+    /// `2026-11-26T02:00:00.123Z`.
+    public static func formatUTCMillis(_ date: Date) -> String {
+        format(date, in: TimeZone(identifier: "UTC")!, fractionalSeconds: true)
+    }
+
+    /// `2026-03-08T03:00:00-04:00` (or `Z` in UTC).
+    public static func format(_ date: Date, in zone: TimeZone, fractionalSeconds: Bool = false) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
+        var s = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        if fractionalSeconds {
+            s += String(format: ".%03d", (c.nanosecond ?? 0) / 1_000_000)
+        }
+        let offset = zone.secondsFromGMT(for: date)
+        if offset == 0 && zone.identifier == "UTC" || zone.identifier == "GMT" {
+            return s + "Z"
+        }
+        let sign = offset < 0 ? "-" : "+"
+        let a = abs(offset)
+        return s + String(format: "%@%02d:%02d", sign, a / 3600, (a % 3600) / 60)
+    }
+
+    /// Parses `2026-11-26`, `2026-11-26T02:00`, `2026-11-26T02:00:00`, `...:00.5`, with `Z`,
+    /// `+08:00`, `+0800` or no zone (then `defaultZone`); a space may stand for `T`.
+    public static func parse(_ text: String, defaultZone: TimeZone = .current) -> Date? {
+        var s = Substring(text.trimmingCharacters(in: .whitespaces))
+        var zone = defaultZone
+        if s.hasSuffix("Z") || s.hasSuffix("z") {
+            zone = TimeZone(identifier: "UTC")!
+            s = s.dropLast()
+        } else if let signIndex = s.lastIndex(where: { $0 == "+" || $0 == "-" }), s.distance(from: s.startIndex, to: signIndex) > 10 {
+            let offsetText = s[s.index(after: signIndex)...].replacingOccurrences(of: ":", with: "")
+            guard offsetText.count == 4 || offsetText.count == 2, let value = Int(offsetText) else { return nil }
+            let hours = offsetText.count == 4 ? value / 100 : value
+            let minutes = offsetText.count == 4 ? value % 100 : 0
+            guard hours <= 18, minutes < 60 else { return nil }
+            let seconds = (hours * 3600 + minutes * 60) * (s[signIndex] == "-" ? -1 : 1)
+            guard let z = TimeZone(secondsFromGMT: seconds) else { return nil }
+            zone = z
+            s = s[..<signIndex]
+        }
+        let parts = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == "t" || $0 == " " })
+        guard parts.count == 1 || parts.count == 2 else { return nil }
+        let dateParts = parts[0].split(separator: "-", omittingEmptySubsequences: false)
+        guard dateParts.count == 3, dateParts[0].count == 4, dateParts[1].count == 2, dateParts[2].count == 2,
+              let year = Int(dateParts[0]), let month = Int(dateParts[1]), let day = Int(dateParts[2]) else { return nil }
+        var hour = 0, minute = 0, second = 0, nanos = 0
+        if parts.count == 2 {
+            let timeParts = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard timeParts.count == 2 || timeParts.count == 3,
+                  timeParts[0].count == 2, timeParts[1].count == 2,
+                  let h = Int(timeParts[0]), let m = Int(timeParts[1]) else { return nil }
+            hour = h
+            minute = m
+            if timeParts.count == 3 {
+                let secParts = timeParts[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+                guard secParts[0].count == 2, let sec = Int(secParts[0]) else { return nil }
+                second = sec
+                if secParts.count == 2 {
+                    let digits = secParts[1].prefix(9)
+                    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let frac = Int(digits) else { return nil }
+                    nanos = frac * Int(pow(10.0, Double(9 - digits.count)))
+                }
+            }
+        }
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+              (0...60).contains(second) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanosecond: nanos)
+        guard let date = calendar.date(from: components) else { return nil }
+        // Reject dates the calendar normalised (e.g. February 30).
+        let back = calendar.dateComponents([.year, .month, .day], from: date)
+        guard back.year == year, back.month == month, back.day == day else { return nil }
+        return date
+    }
+}
+
+extension Timestamp {
+    /// Fast formatter for UTC times with milliseconds (`2026-11-26T02:00:00.000Z`), without
+    /// Calendar: the catalog formats and parses millions of these.
+    public static func formatUTCFast(_ date: Date) -> String {
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int(((totalMillis % 1000) + 1000) % 1000)
+        let seconds = (totalMillis - Int64(millis)) / 1000
+        var days = seconds / 86_400
+        var secOfDay = seconds % 86_400
+        if secOfDay < 0 { secOfDay += 86_400; days -= 1 }
+        let (y, m, d) = civil(fromDays: days)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(secOfDay / 3600), 2)):\(pad(Int(secOfDay % 3600 / 60), 2)):\(pad(Int(secOfDay % 60), 2)).\(pad(millis, 3))Z"
+    }
+
+    /// Parses exactly the output of `formatUTCFast` (or without milliseconds); nil otherwise.
+    public static func parseUTCFast(_ text: String) -> Date? {
+        var utf8 = Array(text.utf8)
+        guard utf8.count == 24 || utf8.count == 20, utf8.last == UInt8(ascii: "Z") else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                let c = utf8[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard utf8[4] == 45, utf8[7] == 45, utf8[10] == 84, utf8[13] == 58, utf8[16] == 58,
+              let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
+              let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        var ms = 0
+        if utf8.count == 24 {
+            guard utf8[19] == 46, let v = num(20, 3) else { return nil }
+            ms = v
+        }
+        utf8.removeAll()
+        let days = daysFromCivil(y, mo, d)
+        let total = (days * 86_400 + Int64(h * 3600 + mi * 60 + s)) * 1000 + Int64(ms)
+        return Date(timeIntervalSince1970: Double(total) / 1000)
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
+        let y = Int64(m <= 2 ? y0 - 1 : y0)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64((m + 9) % 12)
+        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+}

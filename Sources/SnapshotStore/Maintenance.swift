@@ -1,0 +1,246 @@
+import ArchiveIO
+import Foundation
+import GBSnapCore
+
+/// One problem `verify` found.
+public struct VerifyProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case missingArchive = "missing_archive"
+        case corruptArchive = "corrupt_archive"
+        case checksumMismatch = "checksum_mismatch"
+        case notInCatalog = "not_in_catalog"
+        case corruptCatalog = "corrupt_catalog"
+    }
+
+    public var kind: Kind
+    /// Snapshot id, when known.
+    public var id: String?
+    /// The file concerned.
+    public var path: String
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// What `verify` checked and found.
+public struct VerifyReport: Sendable, Codable {
+    public var checked: Int
+    public var problems: [VerifyProblem]
+    public var isHealthy: Bool { problems.isEmpty }
+}
+
+/// What `reindex` rebuilt.
+public struct ReindexReport: Sendable, Codable {
+    public var snapshots: Int
+    public var targets: Int
+    /// Archives that could not be read and were left out (with why).
+    public var skipped: [VerifyProblem]
+}
+
+extension SnapshotStore {
+    /// Checks archives against the catalog and their manifests: each archive exists, has the
+    /// catalog's size and SHA-256, reads to the end (gzip CRCs), and every member matches the
+    /// SHA-256 its manifest records. With no selection, also reports archives the catalog does
+    /// not list and damaged catalog shards.
+    public func verify(_ selected: [ResolvedSnapshotOrEntry]? = nil) -> VerifyReport {
+        var problems: [VerifyProblem] = []
+        var entries: [CatalogEntry] = []
+        var archivesOutsideCatalog: [String] = []
+        if let selected {
+            for s in selected {
+                switch s {
+                case .entry(let e): entries.append(e)
+                case .archive(let path): archivesOutsideCatalog.append(path)
+                }
+            }
+        } else {
+            for target in (try? catalog.targets()) ?? [] {
+                do { entries += try catalog.entries(target: target) } catch {
+                    problems.append(VerifyProblem(kind: .corruptCatalog, id: nil, path: catalog.shardPath(target), message: "\(error)"))
+                }
+            }
+            let listed = Set(entries.map(\.key))
+            for key in archiveKeys() where !listed.contains(key) {
+                problems.append(VerifyProblem(kind: .notInCatalog, id: nil, path: path(forKey: key),
+                                              message: "archive \(path(forKey: key)) is not in the catalog; run `gbsnap reindex` to add it"))
+            }
+        }
+        for e in entries {
+            let p = path(forKey: e.key)
+            guard let size = SystemIO.fileSize(p) else {
+                problems.append(VerifyProblem(kind: .missingArchive, id: e.id, path: p, message: "snapshot \(e.id): archive \(p) is missing"))
+                continue
+            }
+            if size != e.bytes || (try? FileDigest.sha256(ofFile: p).1) != e.sha256 {
+                problems.append(VerifyProblem(kind: .checksumMismatch, id: e.id, path: p,
+                                              message: "snapshot \(e.id): archive \(p) does not match the checksum the catalog recorded (changed or damaged)"))
+                continue
+            }
+            if let problem = checkArchive(p, id: e.id) { problems.append(problem) }
+        }
+        for p in archivesOutsideCatalog {
+            if let problem = checkArchive(p, id: nil) { problems.append(problem) }
+        }
+        return VerifyReport(checked: entries.count + archivesOutsideCatalog.count, problems: problems)
+    }
+
+    /// Reads an archive through, checking every member against its manifest.
+    func checkArchive(_ path: String, id: String?) -> VerifyProblem? {
+        do {
+            let manifest = try readManifest(archivePath: path)
+            var expected = Dictionary(manifest.artifacts.compactMap { a in a.member.map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
+            let reader = try TarGzReader(path: path)
+            _ = try reader.nextMember()
+            try reader.skipData()
+            while let member = try reader.nextMember() {
+                guard let record = expected.removeValue(forKey: member.path) else {
+                    return VerifyProblem(kind: .corruptArchive, id: id ?? manifest.id, path: path,
+                                         message: "archive \(path) has a member \"\(member.path)\" its manifest does not list")
+                }
+                var hasher = SHA256Hasher()
+                var total: Int64 = 0
+                try reader.readData { hasher.update($0); total += Int64($0.count) }
+                if total != record.bytes || (record.sha256.map { $0 != hasher.finalizeHex() } ?? false) {
+                    return VerifyProblem(kind: .checksumMismatch, id: id ?? manifest.id, path: path,
+                                         message: "archive \(path): member \(member.path) does not match the size or SHA-256 in its manifest")
+                }
+            }
+            if let missing = expected.keys.sorted().first {
+                return VerifyProblem(kind: .corruptArchive, id: id ?? manifest.id, path: path,
+                                     message: "archive \(path) lacks member \(missing) that its manifest lists")
+            }
+            return nil
+        } catch let e as StoreError {
+            return VerifyProblem(kind: e.code == .missingArchive ? .missingArchive : .corruptArchive, id: id, path: path, message: e.description)
+        } catch {
+            return VerifyProblem(kind: .corruptArchive, id: id, path: path, message: "archive \(path) is damaged: \(error)")
+        }
+    }
+
+    /// Keys of every archive under the bucket.
+    func archiveKeys() -> [String] {
+        let base = "\(root)/\(Self.bucket)"
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
+        var keys: [String] = []
+        while let rel = walker.nextObject() as? String {
+            if rel.hasSuffix(".tar.gz") { keys.append("\(Self.bucket)/\(rel)") }
+        }
+        return keys.sorted()
+    }
+
+    /// Rebuilds the whole catalog from the archives' manifests alone.
+    public func reindex() throws -> ReindexReport {
+        var byTarget: [String: [CatalogEntry]] = [:]
+        var skipped: [VerifyProblem] = []
+        let keys = archiveKeys()
+        for key in keys {
+            let p = path(forKey: key)
+            do {
+                let manifest = try readManifest(archivePath: p)
+                let (size, sha) = try FileDigest.sha256(ofFile: p)
+                let expectedKey = Self.key(target: manifest.target.name, id: manifest.id, takenAt: manifest.takenAt)
+                guard expectedKey == key else {
+                    skipped.append(VerifyProblem(kind: .corruptArchive, id: manifest.id, path: p,
+                                                 message: "archive \(p) belongs at \(expectedKey) according to its manifest; left out"))
+                    continue
+                }
+                byTarget[manifest.target.name, default: []].append(CatalogEntry(manifest: manifest, key: key, bytes: size, sha256: sha))
+            } catch let e as StoreError {
+                skipped.append(VerifyProblem(kind: .corruptArchive, id: nil, path: p, message: e.description))
+            } catch {
+                skipped.append(VerifyProblem(kind: .corruptArchive, id: nil, path: p, message: "archive \(p): \(error)"))
+            }
+        }
+        do {
+            try withWriteLock { () throws -> Void in
+                let existing = try catalog.targets()
+                for (target, entries) in byTarget {
+                    try catalog.rewrite(target: target, entries: entries.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) })
+                }
+                for target in existing where byTarget[target] == nil {
+                    try catalog.rewrite(target: target, entries: [])
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(.io, "cannot rewrite the catalog: \(error)")
+        }
+        return ReindexReport(snapshots: byTarget.values.reduce(0) { $0 + $1.count }, targets: byTarget.count, skipped: skipped)
+    }
+
+    // MARK: Removal (retention)
+
+    struct RemovalIntent: Codable {
+        var entries: [CatalogEntry]
+    }
+
+    var removalIntentPath: String { "\(root)/.removal-intent.json" }
+
+    /// Removes snapshots, crash-safely: the intent (the entries) is written durably first, then
+    /// the catalog records the removal, then the archives are unlinked, then the intent goes.
+    /// A process killed at any step leaves every catalog entry pointing to a complete archive;
+    /// the next writer (any locked operation) finishes the job.
+    /// Returns the bytes freed.
+    @discardableResult
+    public func remove(_ entries: [CatalogEntry]) throws -> Int64 {
+        guard !entries.isEmpty else { return 0 }
+        return try withWriteLock {
+            try performRemoval(entries)
+        }
+    }
+
+    private func performRemoval(_ entries: [CatalogEntry]) throws -> Int64 {
+        let intent = try JSONEncoder().encode(RemovalIntent(entries: entries))
+        try SystemIO.writeFileAtomically(removalIntentPath, bytes: Array(intent))
+        var freed: Int64 = 0
+        for (target, group) in Dictionary(grouping: entries, by: \.target) {
+            try catalog.append(group.map { .del($0.id) }, target: target)
+        }
+        var dirs = Set<String>()
+        for e in entries {
+            let p = path(forKey: e.key)
+            if let size = SystemIO.fileSize(p) { freed += size }
+            try SystemIO.unlinkIfPresent(p)
+            dirs.insert(SystemIO.parentDirectory(of: p))
+        }
+        for d in dirs where SystemIO.isDirectory(d) { try SystemIO.fsyncDirectory(d) }
+        try SystemIO.unlinkIfPresent(removalIntentPath)
+        try SystemIO.fsyncDirectory(root)
+        return freed
+    }
+
+    /// Finishes a removal a killed process left half done. Called with the lock held.
+    func finishInterruptedRemoval() throws {
+        guard SystemIO.fileSize(removalIntentPath) != nil else { return }
+        let bytes = try SystemIO.readFile(removalIntentPath)
+        guard let intent = try? JSONDecoder().decode(RemovalIntent.self, from: Data(bytes)) else {
+            // A torn intent cannot have been acted on: writing it is the first step.
+            try SystemIO.unlinkIfPresent(removalIntentPath)
+            return
+        }
+        var pending: [CatalogEntry] = []
+        for (target, group) in Dictionary(grouping: intent.entries, by: \.target) {
+            let live = Set(try catalog.entries(target: target).map(\.id))
+            pending += group.filter { live.contains($0.id) }
+        }
+        for (target, group) in Dictionary(grouping: pending, by: \.target) {
+            try catalog.append(group.map { .del($0.id) }, target: target)
+        }
+        for e in intent.entries { try SystemIO.unlinkIfPresent(path(forKey: e.key)) }
+        try SystemIO.unlinkIfPresent(removalIntentPath)
+    }
+
+    /// Rewrites a target's catalog shard without removed records (after a large prune).
+    public func compactCatalog(target: String) throws {
+        try withWriteLock {
+            try catalog.rewrite(target: target, entries: try catalog.entries(target: target))
+        }
+    }
+}
+
+/// A selection for `verify`: a catalog entry, or an archive file outside the catalog.
+public enum ResolvedSnapshotOrEntry: Sendable {
+    case entry(CatalogEntry)
+    case archive(String)
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Snapshot ids: `20261126T020000Z-order-api-7k3f`: time first (so ids sort by time), then the
+/// target, then four random base-32 characters (so ids taken in the same second differ).
+public enum SnapshotID {
+    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+
+    /// A new id for a snapshot of `target` taken at `date`.
+    public static func make(target: String, at date: Date) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let suffix = String((0..<4).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        return "\(compactTime(date))-\(target)-\(suffix)"
+    }
+
+    /// `20261126T020000Z`.
+    static func compactTime(_ date: Date) -> String {
+        let iso = Timestamp.formatUTCFast(date)  // 2026-11-26T02:00:00.000Z
+        let c = Array(iso)
+        return String(c[0..<4]) + String(c[5..<7]) + String(c[8..<10]) + "T" + String(c[11..<13]) + String(c[14..<16]) + String(c[17..<19]) + "Z"
+    }
+
+    /// Target names become path segments and id parts: letters, digits, `.`, `_`, `-`, at most 100.
+    public static func isValidTargetName(_ name: String) -> Bool {
+        guard (1...100).contains(name.utf8.count), let first = name.utf8.first,
+              first != UInt8(ascii: "."), first != UInt8(ascii: "-") else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
+        }
+    }
+}
+
+import GBSnapCore

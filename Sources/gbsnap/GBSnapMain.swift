@@ -1,0 +1,8 @@
+import GBSnapCLI
+
+@main
+enum GBSnapMain {
+    static func main() async {
+        await GBSnapCommand.main()
+    }
+}
