@@ -35,7 +35,7 @@ let package = Package(
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
-            "ArchiveIO", "GBSnapCore",
+            "ArchiveIO", "GBSnapCore", "Retention",
         ]),
         .target(name: "Config", dependencies: [
             "Cron", "Scheduling", "Retention", "GBSnapCore",
@@ -52,11 +52,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GBSnapCLI", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "SnapshotStore",
+            "ArchiveIO", "GBSnapCore", "Cron", "Scheduling", "Retention", "Profiles", "SnapshotStore", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "gbsnap", dependencies: ["GBSnapCLI"]),
+        .executableTarget(name: "gbsnap", dependencies: [
+            "GBSnapCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
@@ -67,6 +69,6 @@ let package = Package(
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "SnapshotStore", "Config"]),
-        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore"]),
+        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "gbsnap"]),
     ]
 )

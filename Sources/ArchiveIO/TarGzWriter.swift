@@ -120,9 +120,13 @@ public final class TarGzWriter {
         }
     }
 
+    /// libarchive's message, with the OS error appended when libarchive's text is generic
+    /// ("Write error" alone would not tell a user the disk is full).
     static func message(_ a: OpaquePointer) -> String {
-        if let s = archive_error_string(a) { return String(cString: s) }
         let code = archive_errno(a)
-        return code != 0 ? String(cString: strerror(code)) : "unknown libarchive error"
+        let os = code > 0 ? String(cString: strerror(code)) : nil
+        guard let s = archive_error_string(a).map({ String(cString: $0) }) else { return os ?? "unknown libarchive error" }
+        if let os, !s.contains(os) { return "\(s) (\(os))" }
+        return s
     }
 }

@@ -10,7 +10,8 @@ public struct GBSnapCommand: AsyncParsableCommand {
         version: GBSnapVersion.current,
         subcommands: [
             Import.self, List.self, Show.self, Export.self,
-            Pin.self, Unpin.self, Verify.self, Reindex.self,
+            Prune.self, Pin.self, Unpin.self, Verify.self, Reindex.self,
+            CronGroup.self, Schedule.self, ConfigGroup.self,
         ]
     )
 

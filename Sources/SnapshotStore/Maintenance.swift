@@ -42,7 +42,13 @@ extension SnapshotStore {
     /// catalog's size and SHA-256, reads to the end (gzip CRCs), and every member matches the
     /// SHA-256 its manifest records. With no selection, also reports archives the catalog does
     /// not list and damaged catalog shards.
+    ///
+    /// A removal a killed prune left half done is finished first (under the store lock), so its
+    /// archives are neither reported as orphans nor left behind. If another process holds the lock
+    /// (a prune in progress), the archives its intent names are not reported, and catalog entries
+    /// that disappear while verify runs are not reported as missing.
     public func verify(_ selected: [ResolvedSnapshotOrEntry]? = nil) -> VerifyReport {
+        let beingRemoved = finishInterruptedRemovalIfPossible()
         var problems: [VerifyProblem] = []
         var entries: [CatalogEntry] = []
         var archivesOutsideCatalog: [String] = []
@@ -60,7 +66,7 @@ extension SnapshotStore {
                 }
             }
             let listed = Set(entries.map(\.key))
-            for key in archiveKeys() where !listed.contains(key) {
+            for key in archiveKeys() where !listed.contains(key) && !beingRemoved.contains(key) {
                 problems.append(VerifyProblem(kind: .notInCatalog, id: nil, path: path(forKey: key),
                                               message: "archive \(path(forKey: key)) is not in the catalog; run `gbsnap reindex` to add it"))
             }
@@ -81,7 +87,32 @@ extension SnapshotStore {
         for p in archivesOutsideCatalog {
             if let problem = checkArchive(p, id: nil) { problems.append(problem) }
         }
+        problems = droppingConcurrentRemovals(problems, entries: entries)
         return VerifyReport(checked: entries.count + archivesOutsideCatalog.count, problems: problems)
+    }
+
+    /// Finishes an interrupted removal if there is one and the lock can be had; returns the keys
+    /// of archives still named by a removal intent (a prune running in another process).
+    func finishInterruptedRemovalIfPossible() -> Set<String> {
+        guard SystemIO.fileSize(removalIntentPath) != nil else { return [] }
+        if (try? withWriteLock({ () throws -> Void in })) != nil { return [] }
+        guard let bytes = try? SystemIO.readFile(removalIntentPath, limit: Int.max),
+              let intent = try? JSONDecoder().decode(RemovalIntent.self, from: Data(bytes)) else { return [] }
+        return Set(intent.entries.map(\.key))
+    }
+
+    /// Drops "missing archive" problems of entries a concurrent prune removed from the catalog
+    /// after verify read it.
+    func droppingConcurrentRemovals(_ problems: [VerifyProblem], entries: [CatalogEntry]) -> [VerifyProblem] {
+        let missing = problems.filter { $0.kind == .missingArchive && $0.id != nil }
+        guard !missing.isEmpty else { return problems }
+        let missingIDs = Set(missing.compactMap(\.id))
+        var stillListed = Set<String>()
+        for target in Set(entries.filter { missingIDs.contains($0.id) }.map(\.target)) {
+            guard let now = try? catalog.entries(target: target) else { return problems }
+            for e in now where missingIDs.contains(e.id) { stillListed.insert(e.id) }
+        }
+        return problems.filter { p in p.kind != .missingArchive || p.id.map(stillListed.contains) ?? true }
     }
 
     /// Reads an archive through, checking every member against its manifest.
@@ -153,6 +184,12 @@ extension SnapshotStore {
         }
         do {
             try withWriteLock { () throws -> Void in
+                // Taking the lock finished any interrupted removal, and a prune may have run since
+                // the scan: never list an archive that is gone.
+                for (target, entries) in byTarget {
+                    byTarget[target] = entries.filter { SystemIO.fileSize(path(forKey: $0.key)) != nil }
+                }
+                byTarget = byTarget.filter { !$0.value.isEmpty }
                 let existing = try catalog.targets()
                 for (target, entries) in byTarget {
                     try catalog.rewrite(target: target, entries: entries.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) })
@@ -171,8 +208,16 @@ extension SnapshotStore {
 
     // MARK: Removal (retention)
 
+    /// What a removal in progress will delete: written durably before anything is deleted.
+    /// Only id, key and target are kept (an intent decodes from full catalog entries too).
     struct RemovalIntent: Codable {
-        var entries: [CatalogEntry]
+        struct Item: Codable {
+            var id: String
+            var key: String
+            var target: String
+        }
+
+        var entries: [Item]
     }
 
     var removalIntentPath: String { "\(root)/.removal-intent.json" }
@@ -180,7 +225,7 @@ extension SnapshotStore {
     /// Removes snapshots, crash-safely: the intent (the entries) is written durably first, then
     /// the catalog records the removal, then the archives are unlinked, then the intent goes.
     /// A process killed at any step leaves every catalog entry pointing to a complete archive;
-    /// the next writer (any locked operation) finishes the job.
+    /// the next writer (any locked operation) or `verify` finishes the job.
     /// Returns the bytes freed.
     @discardableResult
     public func remove(_ entries: [CatalogEntry]) throws -> Int64 {
@@ -190,36 +235,72 @@ extension SnapshotStore {
         }
     }
 
-    private func performRemoval(_ entries: [CatalogEntry]) throws -> Int64 {
-        let intent = try JSONEncoder().encode(RemovalIntent(entries: entries))
-        try SystemIO.writeFileAtomically(removalIntentPath, bytes: Array(intent))
-        var freed: Int64 = 0
-        for (target, group) in Dictionary(grouping: entries, by: \.target) {
+    /// One removal step; the caller holds the lock. Linear in the number of entries.
+    func performRemoval(_ entries: [CatalogEntry]) throws -> Int64 {
+        let items = entries.map { RemovalIntent.Item(id: $0.id, key: $0.key, target: $0.target) }
+        let intent: Data
+        do { intent = try JSONEncoder().encode(RemovalIntent(entries: items)) } catch {
+            throw StoreError.io(error, doing: "encode the removal intent")
+        }
+        do { try SystemIO.writeFileAtomically(removalIntentPath, bytes: Array(intent)) } catch {
+            throw StoreError.io(error, doing: "write the removal intent")
+        }
+        for (target, group) in Dictionary(grouping: items, by: \.target) {
             try catalog.append(group.map { .del($0.id) }, target: target)
         }
-        var dirs = Set<String>()
-        for e in entries {
-            let p = path(forKey: e.key)
-            if let size = SystemIO.fileSize(p) { freed += size }
-            try SystemIO.unlinkIfPresent(p)
-            dirs.insert(SystemIO.parentDirectory(of: p))
+        let freed = try unlinkArchives(items)
+        do {
+            try SystemIO.unlinkIfPresent(removalIntentPath)
+            try SystemIO.fsyncDirectory(root)
+        } catch {
+            throw StoreError.io(error, doing: "finish the removal")
         }
-        for d in dirs where SystemIO.isDirectory(d) { try SystemIO.fsyncDirectory(d) }
-        try SystemIO.unlinkIfPresent(removalIntentPath)
-        try SystemIO.fsyncDirectory(root)
+        return freed
+    }
+
+    /// Unlinks the archives, removes day/month/year directories left empty, and makes the
+    /// directory changes durable before the intent may go. Returns the bytes unlinked.
+    private func unlinkArchives(_ items: [RemovalIntent.Item]) throws -> Int64 {
+        var freed: Int64 = 0
+        var dirs = Set<String>()
+        do {
+            for e in items {
+                let p = path(forKey: e.key)
+                if let size = SystemIO.fileSize(p) { freed += size }
+                try SystemIO.unlinkIfPresent(p)
+                dirs.insert(SystemIO.parentDirectory(of: p))
+            }
+            // snapshots/<target>/YYYY/MM/DD: try DD, then MM, then YYYY; rmdir fails on a
+            // non-empty directory, and writers create these directories under the lock.
+            var synced = Set<String>()
+            for day in dirs.sorted() {
+                var dir = day
+                var levels = day.hasPrefix("\(root)/\(Self.bucket)/") ? 3 : 0
+                while levels > 0, rmdir(dir) == 0 {
+                    dir = SystemIO.parentDirectory(of: dir)
+                    levels -= 1
+                }
+                if synced.insert(dir).inserted, SystemIO.isDirectory(dir) { try SystemIO.fsyncDirectory(dir) }
+            }
+        } catch {
+            throw StoreError.io(error, doing: "remove snapshot archives")
+        }
         return freed
     }
 
     /// Finishes a removal a killed process left half done. Called with the lock held.
     func finishInterruptedRemoval() throws {
         guard SystemIO.fileSize(removalIntentPath) != nil else { return }
-        let bytes = try SystemIO.readFile(removalIntentPath)
+        let bytes: [UInt8]
+        do { bytes = try SystemIO.readFile(removalIntentPath, limit: Int.max) } catch {
+            throw StoreError.io(error, doing: "read the removal intent \(removalIntentPath)")
+        }
         guard let intent = try? JSONDecoder().decode(RemovalIntent.self, from: Data(bytes)) else {
             // A torn intent cannot have been acted on: writing it is the first step.
-            try SystemIO.unlinkIfPresent(removalIntentPath)
+            try? SystemIO.unlinkIfPresent(removalIntentPath)
             return
         }
-        var pending: [CatalogEntry] = []
+        var pending: [RemovalIntent.Item] = []
         for (target, group) in Dictionary(grouping: intent.entries, by: \.target) {
             let live = Set(try catalog.entries(target: target).map(\.id))
             pending += group.filter { live.contains($0.id) }
@@ -227,8 +308,13 @@ extension SnapshotStore {
         for (target, group) in Dictionary(grouping: pending, by: \.target) {
             try catalog.append(group.map { .del($0.id) }, target: target)
         }
-        for e in intent.entries { try SystemIO.unlinkIfPresent(path(forKey: e.key)) }
-        try SystemIO.unlinkIfPresent(removalIntentPath)
+        _ = try unlinkArchives(intent.entries)
+        do {
+            try SystemIO.unlinkIfPresent(removalIntentPath)
+            try SystemIO.fsyncDirectory(root)
+        } catch {
+            throw StoreError.io(error, doing: "finish an interrupted removal")
+        }
     }
 
     /// Rewrites a target's catalog shard without removed records (after a large prune).

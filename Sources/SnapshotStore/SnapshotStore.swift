@@ -56,6 +56,7 @@ public final class SnapshotStore: Sendable {
         }
         defer { lock.unlock() }
         try finishInterruptedRemoval()
+        removeStaleTemporaryFiles()
         return try body()
     }
 

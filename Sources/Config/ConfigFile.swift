@@ -1,0 +1,142 @@
+import Cron
+import Foundation
+import GBSnapCore
+import Retention
+import Scheduling
+import Yams
+
+/// A loaded and validated gbsnap config file (see docs/config.md).
+public struct ConfigFile: Sendable {
+    /// The file name the config was loaded from (used in error messages).
+    public var fileName: String
+    /// `store:`: the snapshot store root, if the config sets one.
+    public var store: String?
+    /// `max_concurrent:`: the most captures running at once across all targets.
+    public var maxConcurrent: Int
+    /// `targets:`, in file order, with `defaults:` applied.
+    public var targets: [TargetSpec]
+    /// `schedules:`, in file order, with targets resolved and `defaults:` applied.
+    public var schedules: [ConfiguredSchedule]
+    /// `retention:`, if present.
+    public var retention: RetentionPolicy?
+
+    /// Default of `max_concurrent`.
+    public static let defaultMaxConcurrent = 8
+
+    /// Memberwise initializer.
+    public init(fileName: String, store: String? = nil, maxConcurrent: Int = ConfigFile.defaultMaxConcurrent,
+                targets: [TargetSpec], schedules: [ConfiguredSchedule], retention: RetentionPolicy? = nil) {
+        self.fileName = fileName
+        self.store = store
+        self.maxConcurrent = maxConcurrent
+        self.targets = targets
+        self.schedules = schedules
+        self.retention = retention
+    }
+
+    /// The target called `name`, if any.
+    public func target(named name: String) -> TargetSpec? { targets.first { $0.name == name } }
+
+    /// The schedules as the planner sees them.
+    public var scheduleSpecs: [ScheduleSpec] { schedules.map(\.spec) }
+
+    /// A planner for all schedules with the config's concurrency cap.
+    public func planner() -> Planner { Planner(schedules: scheduleSpecs, maxConcurrent: maxConcurrent) }
+
+    /// Reads and validates the file at `path`; every problem found is reported at once.
+    public static func load(path: String) throws(ConfigErrors) -> ConfigFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the config file: \(reason)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "the config file is not valid UTF-8 text")])
+        }
+        return try parse(yaml: text, fileName: path)
+    }
+
+    /// Parses and validates YAML text; `fileName` is used in the error messages.
+    public static func parse(yaml: String, fileName: String) throws(ConfigErrors) -> ConfigFile {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigErrors([yamlError(error, fileName: fileName)])
+        }
+        guard let root, !NodeReader.isNull(root) else {
+            throw ConfigErrors([ConfigError(file: fileName, line: 0, column: 0,
+                                            message: "the config file is empty; expected a mapping with at least a targets: list")])
+        }
+        var loader = Loader(reader: NodeReader(file: fileName))
+        let config = loader.load(root)
+        guard loader.reader.errors.isEmpty, let config else { throw ConfigErrors(loader.reader.errors) }
+        return config
+    }
+
+    static func yamlError(_ error: any Error, fileName: String) -> ConfigError {
+        guard let y = error as? YamlError else {
+            return ConfigError(file: fileName, line: 0, column: 0, message: "the file is not valid YAML: \(error)")
+        }
+        switch y {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let ctx = context.map { " \($0.text)" } ?? ""
+            return ConfigError(file: fileName, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(ctx)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(file: fileName, line: context.mark.line, column: context.mark.column,
+                               message: "duplicate key \"\(duplicates.first ?? "")\" in a mapping")
+        case .reader(let problem, let offset, _, _):
+            return ConfigError(file: fileName, line: 0, column: 0,
+                               message: "invalid YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+        default:
+            return ConfigError(file: fileName, line: 0, column: 0, message: "the file is not valid YAML: \(y)")
+        }
+    }
+}
+
+/// One schedule of the config, resolved.
+public struct ConfiguredSchedule: Sendable, Hashable {
+    public var name: String
+    /// Parsed with the schedule name as the `H` hash key.
+    public var cron: CronExpression
+    public var timeZone: TimeZone
+    /// Target names, in config order: those listed under `targets:` plus those the selector matches.
+    public var targets: [String]
+    /// Kinds in the order given; one capture takes them one after another.
+    public var kinds: [CaptureKind]
+    public var parameters: CaptureParameters
+    public var stagger: Duration
+    public var spread: StaggerSpread
+    public var catchUp: CatchUpPolicy
+
+    /// Memberwise initializer.
+    public init(name: String, cron: CronExpression, timeZone: TimeZone, targets: [String], kinds: [CaptureKind],
+                parameters: CaptureParameters, stagger: Duration, spread: StaggerSpread, catchUp: CatchUpPolicy) {
+        self.name = name
+        self.cron = cron
+        self.timeZone = timeZone
+        self.targets = targets
+        self.kinds = kinds
+        self.parameters = parameters
+        self.stagger = stagger
+        self.spread = spread
+        self.catchUp = catchUp
+    }
+
+    /// Estimated duration of one capture of all kinds: 1 s per request plus the cpu, trace and
+    /// custom endpoints' seconds.
+    public var estimatedCaptureDuration: Duration {
+        CaptureEstimate.duration(kinds: kinds.map(\.rawValue), cpuSeconds: parameters.cpuSeconds,
+                                 traceSeconds: parameters.traceSeconds,
+                                 customSeconds: parameters.customEndpoints.reduce(0) { $0 + $1.extraSeconds })
+    }
+
+    /// The planner's view of this schedule.
+    public var spec: ScheduleSpec {
+        ScheduleSpec(name: name, cron: cron, timeZone: timeZone, targets: targets, kinds: kinds.map(\.rawValue),
+                     stagger: stagger, spread: spread, catchUp: catchUp, estimatedCaptureDuration: estimatedCaptureDuration)
+    }
+}

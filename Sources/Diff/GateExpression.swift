@@ -1,0 +1,325 @@
+import Foundation
+
+/// What a gate metric measures, which decides the units a threshold may use and how values print.
+public enum GateMetricUnit: String, Sendable, Codable {
+    /// A plain count (goroutines, objects, GC cycles). Thresholds take no unit.
+    case count
+    /// Bytes. Thresholds take `B`, `kB`/`KiB`, `MB`/`MiB`, `GB`/`GiB` (all powers of 1024, as `go tool pprof`
+    /// prints them).
+    case bytes
+    /// Nanoseconds. Thresholds take `ns`, `us`/`µs`, `ms`, `s`.
+    case nanoseconds
+    /// Bytes per second. Thresholds take byte units, optionally followed by `/s`.
+    case bytesPerSecond
+    /// Events per second. Thresholds take no unit or `/s`.
+    case perSecond
+}
+
+/// The A and B values of one metric, for gate evaluation.
+public struct GateMetricValue: Sendable, Equatable {
+    /// Value in snapshot A (0 for metrics that exist only between the snapshots, such as rates).
+    public var a: Double
+    /// Value in snapshot B (or over the interval A→B for interval metrics).
+    public var b: Double
+    /// Unit of both values.
+    public var unit: GateMetricUnit
+
+    /// Creates a value.
+    public init(a: Double, b: Double, unit: GateMetricUnit = .count) {
+        self.a = a
+        self.b = b
+        self.unit = unit
+    }
+}
+
+/// One `--fail-on` expression.
+///
+/// Grammar (whitespace allowed around the operator):
+/// ```
+/// gate     = metric [ "." selector ] op number [ unit ]
+/// selector = "a" | "b" | "delta"          ; omitted means "b"
+/// op       = ">" | ">=" | "<" | "<=" | "=="
+/// unit     = "%" | "B" | "kB" | "KiB" | "MB" | "MiB" | "GB" | "GiB" | "ns" | "us" | "µs" | "ms" | "s"
+///            [ "/s" ]                      ; "/s" only for rate metrics
+/// ```
+/// `metric` is a dotted name such as `goroutines`, `heap.inuse_space`, `gc.pause_max`. `%` is only allowed
+/// with `delta` and means `(b - a) / a * 100`; with `a == 0` any growth is +infinity percent. Byte units are
+/// powers of 1024 (`MB` = `MiB`), matching the units `go tool pprof` prints.
+/// Examples: `goroutines.delta>100`, `goroutines.b>=5000`, `heap.inuse_space.delta>20%`, `alloc_rate>50MB/s`.
+public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
+    /// Which value of the metric the gate compares.
+    public enum Selector: String, Sendable, Equatable {
+        /// Value in A.
+        case a
+        /// Value in B.
+        case b
+        /// `b - a` (or the relative change with `%`).
+        case delta
+    }
+
+    /// Comparison operator.
+    public enum Comparison: String, Sendable, Equatable {
+        /// `>`
+        case greater = ">"
+        /// `>=`
+        case greaterOrEqual = ">="
+        /// `<`
+        case less = "<"
+        /// `<=`
+        case lessOrEqual = "<="
+        /// `==`
+        case equal = "=="
+
+        func holds(_ lhs: Double, _ rhs: Double) -> Bool {
+            switch self {
+            case .greater: return lhs > rhs
+            case .greaterOrEqual: return lhs >= rhs
+            case .less: return lhs < rhs
+            case .lessOrEqual: return lhs <= rhs
+            case .equal: return lhs == rhs
+            }
+        }
+    }
+
+    /// Kind of unit written after the threshold.
+    public enum ThresholdUnit: Sendable, Equatable {
+        /// No unit.
+        case none
+        /// `%` (relative delta).
+        case percent
+        /// A byte unit (threshold already multiplied out to bytes).
+        case bytes
+        /// A time unit (threshold already converted to nanoseconds).
+        case time
+    }
+
+    /// The expression as written (trimmed).
+    public var expression: String
+    /// Metric name, e.g. `heap.inuse_space`.
+    public var metric: String
+    /// Which value is compared.
+    public var selector: Selector
+    /// The operator.
+    public var comparison: Comparison
+    /// Threshold in base units (count, bytes, nanoseconds, or percent).
+    public var threshold: Double
+    /// The unit the threshold was written with.
+    public var thresholdUnit: ThresholdUnit
+    /// Whether the threshold ended with `/s`.
+    public var perSecond: Bool
+
+    /// The expression as written.
+    public var description: String { expression }
+
+    /// Parses one `--fail-on` expression.
+    public init(parsing text: String) throws {
+        let expression = text.trimmingCharacters(in: .whitespaces)
+        self.expression = expression
+        let chars = Array(expression)
+        guard let opIndex = chars.firstIndex(where: { $0 == ">" || $0 == "<" || $0 == "=" }) else {
+            throw GateError.syntax(expression: expression, reason: "no comparison operator (> >= < <= ==)")
+        }
+        var opEnd = opIndex + 1
+        if opEnd < chars.count && chars[opEnd] == "=" { opEnd += 1 }
+        guard let comparison = Comparison(rawValue: String(chars[opIndex..<opEnd])) else {
+            throw GateError.syntax(expression: expression,
+                                   reason: "\"\(String(chars[opIndex..<opEnd]))\" is not one of > >= < <= ==")
+        }
+        self.comparison = comparison
+        let lhs = String(chars[..<opIndex]).trimmingCharacters(in: .whitespaces)
+        var rhs = String(chars[opEnd...]).trimmingCharacters(in: .whitespaces)
+        guard !lhs.isEmpty else { throw GateError.syntax(expression: expression, reason: "no metric before the operator") }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-:"))
+        guard lhs.unicodeScalars.allSatisfy(allowed.contains), !lhs.hasPrefix("."), !lhs.hasSuffix("."),
+              !lhs.contains("..")
+        else {
+            throw GateError.syntax(expression: expression, reason: "metric \"\(lhs)\" is not a dotted name")
+        }
+        var parts = lhs.split(separator: ".").map(String.init)
+        if parts.count > 1, let last = parts.last, let selector = Selector(rawValue: last) {
+            self.selector = selector
+            parts.removeLast()
+        } else {
+            self.selector = .b
+        }
+        self.metric = parts.joined(separator: ".")
+
+        perSecond = rhs.hasSuffix("/s")
+        if perSecond { rhs.removeLast(2) }
+        let numberEnd = rhs.firstIndex { !($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") } ?? rhs.endIndex
+        let numberText = String(rhs[..<numberEnd])
+        let unitText = rhs[numberEnd...].trimmingCharacters(in: .whitespaces)
+        guard let number = Double(numberText), number.isFinite else {
+            throw GateError.syntax(expression: expression, reason: "threshold \"\(rhs)\" does not start with a number")
+        }
+        let scale: Double
+        switch unitText {
+        case "": scale = 1; thresholdUnit = .none
+        case "%": scale = 1; thresholdUnit = .percent
+        case "B": scale = 1; thresholdUnit = .bytes
+        case "kB", "KB", "KiB": scale = 1024; thresholdUnit = .bytes
+        case "MB", "MiB": scale = 1024 * 1024; thresholdUnit = .bytes
+        case "GB", "GiB": scale = 1024 * 1024 * 1024; thresholdUnit = .bytes
+        case "ns": scale = 1; thresholdUnit = .time
+        case "us", "µs": scale = 1e3; thresholdUnit = .time
+        case "ms": scale = 1e6; thresholdUnit = .time
+        case "s": scale = 1e9; thresholdUnit = .time
+        default:
+            throw GateError.syntax(expression: expression, reason: "unknown unit \"\(unitText)\" "
+                + "(use %, B, kB, KiB, MB, MiB, GB, GiB, ns, us, ms or s, optionally followed by /s)")
+        }
+        if thresholdUnit == .percent && selector != .delta {
+            throw GateError.syntax(expression: expression, reason: "% needs the delta selector, e.g. \(metric).delta>20%")
+        }
+        if perSecond && (thresholdUnit == .percent || thresholdUnit == .time) {
+            throw GateError.syntax(expression: expression, reason: "/s only follows a byte unit or a plain number")
+        }
+        threshold = number * scale
+    }
+
+    /// Evaluates the gate. `lookup` returns a metric's values or nil when it is unknown; `knownMetrics`
+    /// lists the names it knows, for the error message.
+    public func evaluate(
+        knownMetrics: [String], lookup: (String) -> GateMetricValue?
+    ) throws -> GateOutcome {
+        guard let value = lookup(metric) else {
+            throw GateError.unknownMetric(expression: expression, metric: metric, known: knownMetrics.sorted())
+        }
+        try checkUnit(value.unit)
+        let observed: Double
+        switch selector {
+        case .a: observed = value.a
+        case .b: observed = value.b
+        case .delta:
+            if thresholdUnit == .percent {
+                if value.a == 0 {
+                    observed = value.b == 0 ? 0 : (value.b > 0 ? .infinity : -.infinity)
+                } else {
+                    observed = (value.b - value.a) / abs(value.a) * 100
+                }
+            } else {
+                observed = value.b - value.a
+            }
+        }
+        let tripped = comparison.holds(observed, threshold)
+        return GateOutcome(gate: self, value: value, observed: observed, tripped: tripped,
+                           message: message(value: value, observed: observed, tripped: tripped))
+    }
+
+    /// Evaluates the gate against a table of metrics.
+    public func evaluate(metrics: [String: GateMetricValue]) throws -> GateOutcome {
+        try evaluate(knownMetrics: Array(metrics.keys)) { metrics[$0] }
+    }
+
+    /// Evaluates the gate with a lookup giving `(a, b)` pairs of plain counts.
+    public func evaluate(
+        knownMetrics: [String], lookup: (String) -> (a: Double, b: Double)?
+    ) throws -> GateOutcome {
+        try evaluate(knownMetrics: knownMetrics) { (name: String) -> GateMetricValue? in
+            lookup(name).map { GateMetricValue(a: $0.a, b: $0.b, unit: .count) }
+        }
+    }
+
+    private func checkUnit(_ unit: GateMetricUnit) throws {
+        let ok: Bool
+        switch thresholdUnit {
+        case .none, .percent: ok = !perSecond || unit == .bytesPerSecond || unit == .perSecond
+        case .bytes: ok = unit == .bytes || unit == .bytesPerSecond
+        case .time: ok = unit == .nanoseconds
+        }
+        if !ok || (perSecond && unit != .bytesPerSecond && unit != .perSecond) {
+            throw GateError.unitMismatch(expression: expression, metric: metric, metricUnit: unit)
+        }
+    }
+
+    private func message(value: GateMetricValue, observed: Double, tripped: Bool) -> String {
+        let verdict = "gate \"\(expression)\" \(tripped ? "tripped" : "passed"): "
+        let fa = GateFormat.value(value.a, unit: value.unit)
+        let fb = GateFormat.value(value.b, unit: value.unit)
+        switch selector {
+        case .a:
+            return verdict + "\(metric) was \(fa) in A"
+        case .b:
+            return verdict + "\(metric) is \(fb) in B"
+        case .delta:
+            let change: String
+            if thresholdUnit == .percent {
+                let pct = observed.isInfinite ? "from zero" : "by " + String(format: "%.1f%%", abs(observed))
+                change = observed > 0 ? "grew \(pct)" : observed < 0 ? "shrank \(pct)" : "did not change"
+            } else {
+                let amount = GateFormat.value(abs(observed), unit: value.unit)
+                change = observed > 0 ? "grew by \(amount)" : observed < 0 ? "shrank by \(amount)" : "did not change"
+            }
+            return verdict + "\(metric) \(change) (\(fa) -> \(fb))"
+        }
+    }
+}
+
+/// The result of evaluating one gate.
+public struct GateOutcome: Sendable, Equatable {
+    /// The gate.
+    public var gate: FailOnGate
+    /// The metric's values.
+    public var value: GateMetricValue
+    /// The compared quantity (A, B, delta, or delta percent).
+    public var observed: Double
+    /// Whether the condition holds (the gate fails the run).
+    public var tripped: Bool
+    /// One line, e.g. `gate "goroutines.delta>100" tripped: goroutines grew by 132 (7 -> 139)`.
+    public var message: String
+}
+
+/// Why a gate could not be parsed or evaluated.
+public enum GateError: Error, Equatable, CustomStringConvertible {
+    /// The expression does not follow the grammar.
+    case syntax(expression: String, reason: String)
+    /// No metric of that name exists in this diff.
+    case unknownMetric(expression: String, metric: String, known: [String])
+    /// The threshold's unit does not fit the metric.
+    case unitMismatch(expression: String, metric: String, metricUnit: GateMetricUnit)
+
+    /// One sentence naming the gate and the problem.
+    public var description: String {
+        switch self {
+        case let .syntax(expression, reason):
+            return "--fail-on \"\(expression)\": \(reason); expected <metric>[.a|.b|.delta] <op> <number>[unit]"
+        case let .unknownMetric(expression, metric, known):
+            let list = known.isEmpty ? "none" : known.joined(separator: ", ")
+            return "--fail-on \"\(expression)\": unknown metric \"\(metric)\" (known metrics: \(list))"
+        case let .unitMismatch(expression, metric, unit):
+            return "--fail-on \"\(expression)\": the threshold's unit does not fit \(metric), "
+                + "which is measured in \(unit.rawValue)"
+        }
+    }
+}
+
+enum GateFormat {
+    static func value(_ v: Double, unit: GateMetricUnit) -> String {
+        switch unit {
+        case .count, .perSecond:
+            let suffix = unit == .perSecond ? "/s" : ""
+            if v.rounded() == v && abs(v) < 1e15 { return String(Int64(v)) + suffix }
+            return String(format: "%.2f", v) + suffix
+        case .bytes: return bytes(v)
+        case .bytesPerSecond: return bytes(v) + "/s"
+        case .nanoseconds: return duration(v)
+        }
+    }
+
+    /// pprof-style byte label: B, kB, MB, GB with 1024 steps.
+    static func bytes(_ v: Double) -> String {
+        let a = abs(v)
+        if a < 1024 { return v.rounded() == v ? "\(Int64(v))B" : String(format: "%.2fB", v) }
+        if a < 1024 * 1024 { return String(format: "%.2fkB", v / 1024) }
+        if a < 1024 * 1024 * 1024 { return String(format: "%.2fMB", v / (1024 * 1024)) }
+        return String(format: "%.2fGB", v / (1024 * 1024 * 1024))
+    }
+
+    static func duration(_ ns: Double) -> String {
+        let a = abs(ns)
+        if a < 1e3 { return String(format: "%.0fns", ns) }
+        if a < 1e6 { return String(format: "%.1fµs", ns / 1e3) }
+        if a < 1e9 { return String(format: "%.2fms", ns / 1e6) }
+        return String(format: "%.2fs", ns / 1e9)
+    }
+}

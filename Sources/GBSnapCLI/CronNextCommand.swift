@@ -1,0 +1,76 @@
+import ArgumentParser
+import Cron
+import Foundation
+
+extension GBSnapCommand {
+    /// `gbsnap cron ...`: cron expression tools.
+    struct CronGroup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cron", abstract: "Cron expression tools.", subcommands: [CronNext.self])
+    }
+
+    /// `gbsnap cron next EXPR [--from ISO8601] [--count N] [--tz ZONE] [--hash-key KEY]`.
+    struct CronNext: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "next",
+            abstract: "Print the next fire times of a cron expression, one ISO 8601 timestamp with its UTC offset per line.",
+            discussion: """
+            Fire times are strictly after --from. Examples:
+              gbsnap cron next "30 2 * * *" --tz America/New_York --from 2024-03-09T12:00:00 --count 3
+              gbsnap cron next "H H(0-2) * * *" --hash-key nightly --count 2
+            """)
+
+        @Argument(help: "The expression, quoted: 5 or 6 fields (\"*/5 * * * *\") or a macro (\"@daily\", \"@every 90s\").")
+        var expression: String
+
+        @Option(help: "Start after this ISO 8601 time (default: now). Without an offset it is read in --tz.")
+        var from: String?
+
+        @Option(help: "How many fire times to print (1-100000).")
+        var count: Int = 5
+
+        @Option(help: "IANA time zone the expression is read in and times are printed in (default: the system zone).")
+        var tz: String?
+
+        @Option(name: .customLong("hash-key"), help: "Key that H fields are hashed from (gbsnap uses the schedule name).")
+        var hashKey: String = ""
+
+        func validate() throws {
+            guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000, found \(count)") }
+            let zone = try CLIZone.resolve(tz)
+            if let from, ISO8601Offset.parse(from, in: zone) == nil {
+                throw ValidationError("--from \"\(from)\" is not an ISO 8601 time such as 2026-03-08T03:00:00-04:00")
+            }
+        }
+
+        func run() async throws {
+            let zone = try CLIZone.resolve(tz)
+            let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
+            let cron: CronExpression
+            do {
+                cron = try CronExpression(expression, hashKey: hashKey)
+            } catch {
+                Console.error(error.description)
+                throw ExitCode(1)
+            }
+            let times = cron.nextFireTimes(after: start, count: count, in: zone)
+            print(times.map { ISO8601Offset.format($0, in: zone) }.joined(separator: "\n"))
+            if times.count < count {
+                Console.error("cron expression \"\(expression)\": only \(times.count) fire times within 400 years")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// `--tz` handling shared by the scheduling commands.
+enum CLIZone {
+    /// The named IANA zone, or the system zone when `name` is nil.
+    static func resolve(_ name: String?) throws -> TimeZone {
+        guard let name else { return TimeZone.current }
+        guard let zone = TimeZone(identifier: name) else {
+            throw ValidationError("--tz \"\(name)\" is not an IANA time zone name such as UTC or Asia/Shanghai")
+        }
+        return zone
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Config
+import Foundation
+import GBSnapCore
+import Retention
+import SnapshotStore
+
+extension GBSnapCommand {
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the retention policy: mark every snapshot keep or remove, with reasons, then delete the removals.",
+            discussion: """
+                The policy comes from the retention: section of --config, or from the rule options below \
+                (restic forget style, for one-off use). Pinned snapshots and the newest snapshot of each \
+                target are never removed. See docs/retention.md.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(help: ArgumentHelp("Config file whose retention: section is the policy.", valueName: "file"))
+        var config: String?
+        @Flag(name: .customLong("dry-run"), help: "Show the plan; delete nothing.") var dryRun = false
+        @Option(help: ArgumentHelp("Plan as if it were this ISO 8601 time (default: now).", valueName: "time"))
+        var now: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        @Option(name: .customLong("keep-last"), parsing: .unconditional, help: ArgumentHelp("Keep the N newest snapshots (-1: all).", valueName: "n"))
+        var keepLast: Int?
+        @Option(name: .customLong("keep-hourly"), parsing: .unconditional, help: ArgumentHelp("Keep the newest snapshot of each of the last N hours that have one.", valueName: "n"))
+        var keepHourly: Int?
+        @Option(name: .customLong("keep-daily"), parsing: .unconditional, help: ArgumentHelp("The same for days.", valueName: "n"))
+        var keepDaily: Int?
+        @Option(name: .customLong("keep-weekly"), parsing: .unconditional, help: ArgumentHelp("The same for ISO weeks.", valueName: "n"))
+        var keepWeekly: Int?
+        @Option(name: .customLong("keep-monthly"), parsing: .unconditional, help: ArgumentHelp("The same for months.", valueName: "n"))
+        var keepMonthly: Int?
+        @Option(name: .customLong("keep-yearly"), parsing: .unconditional, help: ArgumentHelp("The same for years.", valueName: "n"))
+        var keepYearly: Int?
+        @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep everything taken within this long of the newest snapshot (e.g. 2d).", valueName: "duration"))
+        var keepWithin: String?
+        @Option(name: .customLong("max-age"), help: ArgumentHelp("Remove snapshots older than this (e.g. 90d).", valueName: "duration"))
+        var maxAge: String?
+        @Option(name: .customLong("max-total-bytes"), help: ArgumentHelp("Remove the oldest snapshots until the rest fit (e.g. 10GiB).", valueName: "size"))
+        var maxTotalBytes: String?
+        @Option(name: .customLong("target"), help: ArgumentHelp("Apply the rule options only to this target (name or glob; repeatable).", valueName: "name"))
+        var targets: [String] = []
+        @Option(name: .customLong("kind"), help: ArgumentHelp("Apply the rule options only to snapshots holding this kind (repeatable).", valueName: "kind"))
+        var kinds: [String] = []
+        @Option(name: .customLong("time-zone"), help: ArgumentHelp("Zone whose hours/days/weeks the rule options count in (default UTC).", valueName: "zone"))
+        var timeZone: String?
+
+        /// The rule given by options, or nil when no rule option is set.
+        func commandLineRule() throws -> RetentionRule? {
+            let counts = [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly]
+            guard counts.contains(where: { $0 != nil }) || keepWithin != nil || maxAge != nil || maxTotalBytes != nil else {
+                if !targets.isEmpty || !kinds.isEmpty || timeZone != nil {
+                    throw ValidationError("--target, --kind and --time-zone narrow the rule options; give at least one --keep-*, --max-age or --max-total-bytes option")
+                }
+                return nil
+            }
+            func duration(_ text: String?, _ option: String) throws -> Duration? {
+                guard let text else { return nil }
+                guard let d = DurationParser.parse(text) else {
+                    throw ValidationError("\(option) \"\(text)\" is not a duration such as 36h, 7d or 2w")
+                }
+                return d
+            }
+            var size: Int64?
+            if let maxTotalBytes {
+                guard let s = ByteSizeParser.parse(maxTotalBytes) else {
+                    throw ValidationError("--max-total-bytes \"\(maxTotalBytes)\" is not a size such as 500MiB or 10GB")
+                }
+                size = s
+            }
+            return RetentionRule(
+                selector: RetentionSelector(targets: targets, kinds: try kinds.map(CLIParsing.kindName)),
+                keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly,
+                keepMonthly: keepMonthly, keepYearly: keepYearly,
+                keepWithin: try duration(keepWithin, "--keep-within"), maxAge: try duration(maxAge, "--max-age"),
+                maxTotalBytes: size)
+        }
+
+        func run() async throws {
+            let rule = try commandLineRule()
+            let time = try now.map { try CLIParsing.time($0, option: "--now") } ?? Date()
+            if rule != nil && config != nil {
+                throw ValidationError("give either --config or rule options (--keep-*, --max-age, --max-total-bytes), not both")
+            }
+            if rule == nil && config == nil {
+                throw ValidationError("no retention policy: give --config FILE with a retention: section, or rule options such as --keep-daily 7")
+            }
+            var zone = TimeZone.gmt
+            if let timeZone {
+                guard let z = TimeZone(identifier: timeZone) else {
+                    throw ValidationError("--time-zone \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
+                }
+                zone = z
+            }
+            try await reportingFailures {
+                var storeRoot = storeOptions.storeRoot
+                let policy: RetentionPolicy
+                if let rule {
+                    policy = RetentionPolicy(rules: [rule], timeZone: zone)
+                } else {
+                    let path = config ?? ""
+                    let file = try ConfigFile.load(path: path)
+                    guard let retention = file.retention else {
+                        throw PruneCommandError("config \(path) has no retention: section, so there is no policy to apply")
+                    }
+                    policy = retention
+                    if !storeOptions.isExplicit, let configured = file.store { storeRoot = configured }
+                }
+                let store = try SnapshotStore(root: storeRoot, create: false)
+                if dryRun {
+                    let plan = try store.planPrune(policy: policy, now: time)
+                    if json {
+                        try Console.printJSON(plan)
+                    } else {
+                        printPlan(plan)
+                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ByteCountText.format(plan.bytesFreed))")
+                    }
+                    return
+                }
+                let result = try store.prune(policy: policy, now: time)
+                if json {
+                    try Console.printJSON(result)
+                } else {
+                    printPlan(result.plan)
+                    for skip in result.skipped { Console.warning(skip.description) }
+                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ByteCountText.format(result.bytesFreed))")
+                }
+            }
+        }
+
+        private func snapshots(_ n: Int) -> String { n == 1 ? "snapshot" : "snapshots" }
+
+        private func printPlan(_ plan: RetentionPlan) {
+            for warning in plan.warnings { Console.warning(warning) }
+            guard !plan.decisions.isEmpty else {
+                print("no snapshots")
+                return
+            }
+            let rows = plan.decisions.map { d in
+                [d.id, Timestamp.formatUTC(d.takenAt), d.action.rawValue, d.reasons.joined(separator: "; ")]
+            }
+            print(Console.table(["ID", "TAKEN (UTC)", "ACTION", "REASONS"], rows))
+        }
+    }
+}
+
+/// A prune failure that is not a store or retention error (e.g. a config without a policy).
+struct PruneCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension StoreOptions {
+    /// True when the store was named by `--store` or `GBSNAP_STORE` (a config's `store:` yields to both).
+    var isExplicit: Bool {
+        store != nil || ProcessInfo.processInfo.environment["GBSNAP_STORE"].map { !$0.isEmpty } ?? false
+    }
+}

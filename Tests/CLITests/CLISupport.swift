@@ -1,0 +1,105 @@
+import Foundation
+
+/// Runs the built `gbsnap` binary (it sits beside the test bundle) and captures its output.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum GBSnapBinary {
+    static var path: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
+    }
+}
+
+/// Starts `tool` and returns the running process with pipes for its output.
+func start(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    return (p, out, err)
+}
+
+/// Runs `tool` to completion.
+@discardableResult
+func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    let (p, out, err) = try start(tool, args, environment: environment)
+    // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+    let errData = LockedData()
+    let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    t.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while !errData.isSet { usleep(1000) }
+    return CLIResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                     stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+/// Runs gbsnap with `--store`-independent arguments.
+@discardableResult
+func gbsnap(_ args: [String], store: String? = nil) throws -> CLIResult {
+    try run(GBSnapBinary.path, args, environment: store.map { ["GBSNAP_STORE": $0] } ?? [:])
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var done = false
+    func set(_ d: Data) { lock.lock(); data = d; done = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+struct TempDir {
+    let path: String
+
+    init(_ label: String = "gbsnap-cli") {
+        path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum Samples {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/samples").path
+
+    static func path(_ rel: String) -> String { "\(root)/\(rel)" }
+}
+
+func files(under dir: String) -> [String] {
+    guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+    var out: [String] = []
+    while let rel = e.nextObject() as? String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "\(dir)/\(rel)", isDirectory: &isDir), !isDir.boolValue { out.append(rel) }
+    }
+    return out.sorted()
+}
+
+/// `go` from PATH or the usual places; tests that need it fail (not skip) without it.
+func goTool() throws -> String {
+    for p in ["/usr/bin/go", "/usr/local/go/bin/go", "/usr/lib/go/bin/go"] where FileManager.default.isExecutableFile(atPath: p) { return p }
+    let which = try run("/usr/bin/env", ["which", "go"])
+    let path = which.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard which.status == 0, !path.isEmpty else {
+        throw CLITestError("the Go toolchain is required for this test (apt-get install golang-go)")
+    }
+    return path
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

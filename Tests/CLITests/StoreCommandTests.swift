@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the store commands through the real binary.
+@Suite struct StoreCommandTests {
+    @Test func importListShowExportRoundTripWithGoToolPprofTarAndBsdtar() throws {
+        let tmp = TempDir(); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        let heap = Samples.path("go1.27/heap-gc-b.pb.gz")
+        let imported = try gbsnap(["import", heap, Samples.path("go1.27/goroutine-b.debug2.txt"), Samples.path("go1.27/vars-b.json"),
+                                   "--target", "order-api", "--taken-at", "2026-11-26T02:00:00+08:00", "--label", "env=prod"], store: store)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let id = imported.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.hasPrefix("20261125T180000Z-order-api-"))
+
+        let list = try gbsnap(["list", "--json"], store: store)
+        #expect(list.status == 0)
+        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        #expect(entries.count == 1)
+        #expect(entries[0]["id"] as? String == id)
+        #expect(entries[0]["kinds"] as? [String] == ["heap", "stacks", "vars"])
+        #expect(entries[0]["taken_at"] as? String == "2026-11-25T18:00:00.000Z")
+        #expect(entries[0]["pinned"] as? Bool == false)
+
+        let show = try gbsnap(["show", "order-api@latest", "--json"], store: store)
+        let manifest = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
+        #expect(manifest["schema"] as? String == "gbsnap.manifest/v1")
+        #expect((manifest["artifacts"] as? [[String: Any]])?.map { $0["member"] as? String } == ["heap.pb.gz", "stacks.debug2.txt", "vars.json"])
+
+        let out = "\(tmp.path)/export"
+        let export = try gbsnap(["export", String(id.prefix(24)), "--output", out], store: store)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(files(under: out) == ["heap.pb.gz", "manifest.json", "stacks.debug2.txt", "vars.json"])
+        #expect(FileManager.default.contentsEqual(atPath: "\(out)/heap.pb.gz", andPath: heap))
+
+        // go tool pprof opens the exported profile directly.
+        let pprof = try run(try goTool(), ["tool", "pprof", "-top", "-nodecount=3", "\(out)/heap.pb.gz"])
+        #expect(pprof.status == 0, "\(pprof.stderr)")
+        #expect(pprof.stdout.contains("Type: inuse_space"))
+
+        // GNU tar and bsdtar list and extract the archive.
+        let archive = "\(store)/snapshots/order-api/2026/11/25/\(id).tar.gz"
+        let gnu = try run("/bin/tar", ["tzf", archive])
+        #expect(gnu.status == 0)
+        #expect(gnu.stdout.split(separator: "\n") == ["manifest.json", "heap.pb.gz", "stacks.debug2.txt", "vars.json"])
+        let bsd = try run("/usr/bin/bsdtar", ["-tf", archive])
+        #expect(bsd.status == 0, "bsdtar is required (apt-get install libarchive-tools): \(bsd.stderr)")
+        #expect(bsd.stdout.split(separator: "\n") == ["manifest.json", "heap.pb.gz", "stacks.debug2.txt", "vars.json"])
+        let x = "\(tmp.path)/x"
+        try FileManager.default.createDirectory(atPath: x, withIntermediateDirectories: true)
+        #expect(try run("/bin/tar", ["xzf", archive, "-C", x]).status == 0)
+        #expect(FileManager.default.contentsEqual(atPath: "\(x)/stacks.debug2.txt", andPath: Samples.path("go1.27/goroutine-b.debug2.txt")))
+
+        #expect(try gbsnap(["verify"], store: store).stdout.contains("all good"))
+    }
+
+    @Test func importDetectsEveryKind() throws {
+        let tmp = TempDir(); defer { tmp.cleanup() }
+        let cases: [(String, String)] = [
+            ("go1.27/heap-gc-a.pb.gz", "heap"), ("go1.27/allocs-gc-run.pb.gz", "allocs"), ("go1.27/goroutine-a.pb.gz", "goroutine"),
+            ("go1.27/goroutineleak-a.pb.gz", "goroutineleak"), ("go1.27/cpu.pb.gz", "cpu"), ("go1.19/cpu-3s.pb.gz", "cpu"),
+            ("go1.27/goroutine-a.debug2.txt", "stacks"), ("go1.19/goroutine-a.debug1.txt", "goroutine-text"),
+            ("go1.27/vars-a.json", "vars"), ("go1.27/trace-1s.bin", "trace"), ("go1.19/trace-1s.first64.bin", "trace"),
+        ]
+        for (file, kind) in cases {
+            let r = try gbsnap(["import", Samples.path(file), "--target", "t", "--json"], store: "\(tmp.path)/s")
+            #expect(r.status == 0, "\(file): \(r.stderr)")
+            let entry = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            #expect(entry?["kinds"] as? [String] == [kind], "\(file)")
+        }
+    }
+
+    @Test func badInputFailsWithOneClearSentenceAndChangesNothing() throws {
+        let tmp = TempDir(); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        #expect(try gbsnap(["import", Samples.path("go1.19/vars-a.json"), "--target", "api"], store: store).status == 0)
+        let before = try gbsnap(["list", "--json"], store: store).stdout
+
+        let junk = "\(tmp.path)/junk.txt"
+        try "hello, not a profile\n".write(toFile: junk, atomically: true, encoding: .utf8)
+        let garbageGz = "\(tmp.path)/garbage.pb.gz"
+        try Data([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7]).write(to: URL(fileURLWithPath: garbageGz))
+        let block = Samples.path("go1.19/block.debug1.txt")
+        let failures: [([String], String)] = [
+            (["import", junk, "--target", "api"], junk),
+            (["import", garbageGz, "--target", "api"], garbageGz),
+            (["import", "\(tmp.path)/missing.pb.gz", "--target", "api"], "missing.pb.gz"),
+            (["import", block, "--target", "api"], block),
+            (["show", "nosuch@latest"], "nosuch"),
+            (["show", "api@latest~5"], "api@latest~5"),
+            (["export", "zzz", "--output", "\(tmp.path)/o"], "zzz"),
+            (["list", "--target", "api", "--store", "\(tmp.path)/no-store"], "no-store"),
+        ]
+        for (args, mention) in failures {
+            let r = try gbsnap(args, store: store)
+            #expect(r.status == 1, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(mention), "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("gbsnap: "), "\(args): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+        }
+        // Usage errors exit 2.
+        #expect(try gbsnap(["import", junk], store: store).status == 2)
+        #expect(try gbsnap(["list", "--since", "yesterday"], store: store).status == 2)
+        #expect(try gbsnap(["import", junk, "--target", "api", "--kind", "nonsense"], store: store).status == 2)
+        #expect(try gbsnap(["list", "--json"], store: store).stdout == before)
+        #expect(files(under: "\(store)/.tmp").isEmpty)
+    }
+
+    @Test func verifyNamesDamagedArchivesAndExitsOne() throws {
+        let tmp = TempDir(); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        let id = try gbsnap(["import", Samples.path("go1.27/goroutine-b.debug2.txt"), "--target", "api"], store: store)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try gbsnap(["import", Samples.path("go1.27/goroutine-a.debug2.txt"), "--target", "api"], store: store)
+        let archive = try #require(files(under: "\(store)/snapshots").first { $0.contains(id) })
+        let path = "\(store)/snapshots/\(archive)"
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.truncate(atOffset: 200)
+        try handle.close()
+        let r = try gbsnap(["verify"], store: store)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains(path))
+        #expect(r.stdout.contains("1 problem"))
+        let show = try gbsnap(["export", id, "-o", "\(tmp.path)/o"], store: store)
+        #expect(show.status == 1)
+        #expect(show.stderr.contains(path))
+    }
+
+    @Test func killDuringImportLeavesNoVisiblePartialSnapshot() throws {
+        let tmp = TempDir(); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        // 96 MiB of random bytes: archiving takes long enough to be killed in the middle.
+        let big = "\(tmp.path)/big.trace"
+        let fh = FileManager.default.createFile(atPath: big, contents: nil) ? FileHandle(forWritingAtPath: big)! : nil
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<96 {
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            for i in stride(from: 0, to: chunk.count, by: 8) {
+                withUnsafeBytes(of: rng.next()) { chunk.replaceSubrange(i..<(i + 8), with: $0) }
+            }
+            fh?.write(Data(chunk))
+        }
+        try fh?.close()
+        for delayMillis in [150, 400, 900] {
+            let (p, _, _) = try start(GBSnapBinary.path, ["import", big, "--kind", "trace", "--target", "api"], environment: ["GBSNAP_STORE": store])
+            usleep(useconds_t(delayMillis * 1000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let list = try gbsnap(["list", "--json"], store: store)
+            #expect(list.status == 0)
+            let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+            // Either nothing, or (if it finished first) a complete snapshot.
+            #expect(try gbsnap(["verify"], store: store).status == 0 || entries.isEmpty)
+        }
+        // The next writer works and cleans up what the killed processes left in .tmp.
+        let next = try gbsnap(["import", Samples.path("go1.19/vars-a.json"), "--target", "api"], store: store)
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(files(under: "\(store)/.tmp").isEmpty)
+        let verify = try gbsnap(["verify"], store: store)
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+}

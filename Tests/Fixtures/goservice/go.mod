@@ -1,0 +1,3 @@
+module gbsnap/goservice
+
+go 1.19

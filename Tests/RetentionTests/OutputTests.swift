@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import Retention
+
+/// The JSON form of plans (`gbsnap prune --json`) and the human spellings in reasons.
+@Suite struct OutputTests {
+    static func samplePlan() throws -> RetentionPlan {
+        let base = try Fixture.date(2026, 11, 26, 2)
+        let snaps = [
+            Fixture.snap("snap-b", base, bytes: 2048),
+            Fixture.snap("snap-a", base.addingTimeInterval(-86_400.25), bytes: 1024),
+        ]
+        return try Fixture.plan(snaps, Fixture.policy(RetentionRule(keepLast: 1)))
+    }
+
+    @Test func planEncodesSnakeCaseJSON() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(try Self.samplePlan()), as: UTF8.self)
+        let keep =
+            #"{"action":"keep","bytes":2048,"id":"snap-b","reasons":["newest of group","keep-last 1"],"#
+            + #""rule":1,"taken_at":"2026-11-26T02:00:00Z","target":"order-api"}"#
+        let remove =
+            #"{"action":"remove","bytes":1024,"id":"snap-a","reasons":["not selected by any keep rule"],"#
+            + #""rule":1,"taken_at":"2026-11-25T01:59:59.750Z","target":"order-api"}"#
+        #expect(
+            json == #"{"bytes_freed":1024,"decisions":["# + keep + "," + remove
+                + #"],"keep_ids":["snap-b"],"remove_ids":["snap-a"],"warnings":[]}"#)
+    }
+
+    @Test func planRoundTripsThroughJSON() throws {
+        let plan = try Self.samplePlan()
+        let decoded = try JSONDecoder().decode(RetentionPlan.self, from: try JSONEncoder().encode(plan))
+        #expect(decoded == plan)
+        #expect(decoded.bytesFreed == 1024)
+        #expect(decoded.decisions[1].reasons == ["not selected by any keep rule"])
+    }
+
+    @Test func unselectedDecisionEncodesNullRule() throws {
+        let decision = RetentionDecision(
+            id: "x", target: "t", takenAt: Date(timeIntervalSince1970: 0), bytes: 0, action: .keep, rule: nil,
+            reasons: ["not selected by any retention rule"])
+        let json = String(decoding: try JSONEncoder().encode(decision), as: UTF8.self)
+        #expect(json.contains("\"rule\":null"))
+        #expect(json.contains("\"taken_at\":\"1970-01-01T00:00:00Z\""))
+    }
+
+    @Test func decodingRejectsBadTimestamp() {
+        let json = #"{"id":"x","target":"t","taken_at":"yesterday","bytes":0,"action":"keep","rule":null,"reasons":[]}"#
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(RetentionDecision.self, from: Data(json.utf8))
+        }
+    }
+
+    @Test func timestampsFormatInUTC() {
+        #expect(RetentionTimestamp.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+        #expect(RetentionTimestamp.format(Date(timeIntervalSince1970: 1.5)) == "1970-01-01T00:00:01.500Z")
+        #expect(
+            RetentionTimestamp.parse("2026-11-26T02:00:00+08:00")
+                == Date(timeIntervalSince1970: 1_795_651_200 - 6 * 3600))
+        #expect(RetentionTimestamp.parse("2026-11-26T02:00:00.250Z") == Date(timeIntervalSince1970: 1_795_658_400.25))
+    }
+
+    static let durationCases: [(Duration, String)] = [
+        (.seconds(90 * 86_400), "90d"), (.seconds(2 * 86_400), "2d"), (.seconds(36 * 3600), "1d12h"),
+        (.seconds(9000), "2h30m"), (.seconds(45 * 60), "45m"), (.seconds(86_401), "1d1s"),
+        (.milliseconds(1500), "1.5s"),
+        (.milliseconds(250), "0.25s"), (.zero, "0s"), (.seconds(-3600), "-1h"),
+    ]
+
+    @Test(arguments: durationCases)
+    func durationSpelling(duration: Duration, text: String) {
+        #expect(RetentionFormat.duration(duration) == text)
+    }
+
+    static let byteCases: [(Int64, String)] = [
+        (0, "0 B"), (512, "512 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (10 << 30, "10 GiB"),
+        (1_342_177_280, "1.25 GiB"), (1_048_575, "1 MiB"), (1_048_064, "1023.5 KiB"), (.max, "8 EiB"),
+        (-2048, "-2 KiB"), (3_156_214, "3.01 MiB"),
+    ]
+
+    @Test(arguments: byteCases)
+    func byteSpelling(bytes: Int64, text: String) {
+        #expect(RetentionFormat.bytes(bytes) == text)
+    }
+
+    @Test func reasonSpellings() {
+        #expect(RetentionReason.period(.hourly, key: 0, oldest: false).text == "keep-hourly (1970-01-01 00:00)")
+        #expect(RetentionReason.period(.yearly, key: 2026, oldest: true).text == "keep-yearly (2026, oldest)")
+        #expect(RetentionReason.overBudget(rule: 1, budget: 10 << 30).text == "over max-total-bytes 10 GiB for rule 1")
+        #expect(RetentionReason.olderThanMaxAge(.seconds(90 * 86_400)).text == "older than max-age 90d")
+        #expect(RetentionReason.within(.seconds(2 * 86_400)).text == "within 2d of newest")
+        #expect(RetentionReason.text("custom").text == "custom")
+    }
+
+    @Test func policyTypesAreCodableAndHashable() throws {
+        let rule = RetentionRule(
+            selector: RetentionSelector(
+                targets: ["order-*"], kinds: ["heap"], labels: ["env": "prod"], schedules: ["hourly"]),
+            keepLast: 3, keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: -1,
+            keepWithin: .seconds(172_800), maxAge: .seconds(7_776_000), maxTotalBytes: 10 << 30)
+        let decoded = try JSONDecoder().decode(RetentionRule.self, from: try JSONEncoder().encode(rule))
+        #expect(decoded == rule)
+        let policy = RetentionPolicy(rules: [rule])
+        #expect(policy.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: 0)) == 0)
+        #expect(policy.schedule == "@hourly")
+        #expect(Set([policy, policy]).count == 1)
+    }
+}
