@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -44,20 +46,34 @@ let package = Package(
         .target(name: "Capture", dependencies: [
             "GBSnapCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Snapshotter", dependencies: [
+            "Capture", "SnapshotStore", "GBSnapCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Daemon", dependencies: [
-            "Capture", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
+            "Snapshotter", "Capture", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GBSnapCLI", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Cron", "Scheduling", "Retention", "Profiles", "SnapshotStore", "Config",
+            "ArchiveIO", "GBSnapCore", "Cron", "Scheduling", "Retention", "Profiles", "Diff",
+            "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gbsnap", dependencies: [
             "GBSnapCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
+        .executableTarget(name: "GBSnapBench", dependencies: [
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Retention", "SnapshotStore", "Capture",
         ]),
 
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
@@ -68,7 +84,8 @@ let package = Package(
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "SnapshotStore", "Config"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "gbsnap"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "gbsnap"]),
     ]
 )

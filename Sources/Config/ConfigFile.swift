@@ -99,17 +99,23 @@ public struct ConfigFile: Sendable {
 
 /// One schedule of the config, resolved.
 public struct ConfiguredSchedule: Sendable, Hashable {
+    /// `name:`, unique in the file.
     public var name: String
     /// Parsed with the schedule name as the `H` hash key.
     public var cron: CronExpression
+    /// `time_zone:` (default UTC), the zone the cron expression is read in.
     public var timeZone: TimeZone
     /// Target names, in config order: those listed under `targets:` plus those the selector matches.
     public var targets: [String]
     /// Kinds in the order given; one capture takes them one after another.
     public var kinds: [CaptureKind]
+    /// `params:` over `defaults: params:` over the built-in defaults.
     public var parameters: CaptureParameters
+    /// `stagger:`: the window captures are spread over after each firing.
     public var stagger: Duration
+    /// `spread:`: `hash` or `even`.
     public var spread: StaggerSpread
+    /// `catch_up:`: `skip` or `once`.
     public var catchUp: CatchUpPolicy
 
     /// Memberwise initializer.

@@ -1,1 +1,135 @@
-// Daemon
+import Config
+import Foundation
+import GBSnapCore
+import Logging
+import ServiceLifecycle
+import SnapshotStore
+import Snapshotter
+
+/// What `gbsnap run` was asked to do.
+public struct DaemonOptions: Sendable {
+    /// The config file (reloaded on SIGHUP).
+    public var configPath: String
+    /// The store root from `--store` or `GBSNAP_STORE`; nil uses the config's `store:`, else `./storage`.
+    public var storeOverride: String?
+    /// How long in-flight captures may run after SIGTERM/SIGINT before they are cancelled.
+    public var gracePeriod: Duration
+    /// The daemon's logger.
+    public var logger: Logger
+
+    /// Default grace period for in-flight captures at shutdown.
+    public static let defaultGracePeriod: Duration = .seconds(30)
+
+    /// Memberwise initializer.
+    public init(configPath: String, storeOverride: String? = nil, gracePeriod: Duration = DaemonOptions.defaultGracePeriod,
+                logger: Logger = Logger(label: "gbsnap.daemon")) {
+        self.configPath = configPath
+        self.storeOverride = storeOverride
+        self.gracePeriod = gracePeriod
+        self.logger = logger
+    }
+}
+
+/// Why the daemon could not start.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    /// One sentence naming the input and what is wrong.
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// `gbsnap run`: the scheduler, retention and systemd integration as swift-service-lifecycle
+/// services in one `ServiceGroup` (graceful shutdown on SIGTERM and SIGINT).
+///
+/// Start-up: load the config, open the store, take `<store>/daemon.lock` (one daemon per store),
+/// trap SIGHUP, then send `READY=1`. Shutdown: `STOPPING=1`, no new captures, in-flight captures
+/// get `gracePeriod` and are then cancelled (no partial files remain), and `run` returns.
+public enum Daemon {
+    /// The store root the daemon will use: the override, else the config's `store:`, else `./storage`.
+    public static func storeRoot(override: String?, config: ConfigFile) -> String {
+        override ?? config.store ?? "./storage"
+    }
+
+    /// Runs the daemon until SIGTERM/SIGINT. Throws ``DaemonError`` when it cannot start.
+    public static func run(_ options: DaemonOptions) async throws {
+        let logger = options.logger
+        let config: ConfigFile
+        do { config = try ConfigFile.load(path: options.configPath) } catch {
+            throw DaemonError("config \(options.configPath) is invalid: \(error)")
+        }
+        let root = storeRoot(override: options.storeOverride, config: config)
+        let store: SnapshotStore
+        do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError("\(error)") }
+        let lockPath = "\(store.root)/daemon.lock"
+        let lock: FileLock?
+        do { lock = try FileLock.acquire(lockPath, mode: .exclusive, timeout: 0) } catch {
+            throw DaemonError("cannot lock store \(store.root) for the daemon: \(error)")
+        }
+        guard let lock else {
+            let holder = FileLock.holderPID(lockPath).map { "pid \($0)" } ?? "another process"
+            throw DaemonError("store \(store.root) is already served by gbsnap daemon \(holder)")
+        }
+        defer { lock.unlock() }
+        let snapshotter: Snapshotter
+        do { snapshotter = try Snapshotter(store: store, logger: logger) } catch { throw DaemonError("\(error)") }
+
+        let notifier = SystemdNotifier()
+        let state = DaemonState(config: config)
+        let runner = CaptureRunner(snapshotter: snapshotter, maxConcurrent: config.maxConcurrent, logger: logger)
+        logger.info("daemon starting", metadata: [
+            "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
+            "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
+        ])
+
+        var services: [any Service] = []
+        if let interval = SystemdNotifier.watchdogInterval() {
+            services.append(WatchdogService(notifier: notifier, interval: interval / 2))
+            logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
+        }
+        services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
+                                      state: state, notifier: notifier, logger: logger))
+        services.append(RetentionService(store: store, state: state, logger: logger))
+        services.append(SchedulerService(store: store, state: state, runner: runner, notifier: notifier,
+                                         gracePeriod: options.gracePeriod, logger: logger))
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
+        }
+        await snapshotter.shutdown()
+        logger.info("daemon stopped")
+    }
+}
+
+/// The running config; replaced on a successful reload. `generation` counts replacements so
+/// services notice a reload.
+actor DaemonState {
+    private(set) var config: ConfigFile
+    private(set) var generation = 0
+
+    init(config: ConfigFile) { self.config = config }
+
+    func current() -> (ConfigFile, Int) { (config, generation) }
+
+    func replace(_ new: ConfigFile) {
+        config = new
+        generation += 1
+    }
+}
+
+/// Sleeps on the monotonic clock (`ContinuousClock`); false when the task was cancelled.
+@discardableResult
+func nap(_ duration: Duration) async -> Bool {
+    do {
+        try await ContinuousClock().sleep(for: max(duration, .zero))
+        return true
+    } catch {
+        return false
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

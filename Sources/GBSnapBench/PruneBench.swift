@@ -34,12 +34,14 @@ struct PruneBenchOptions {
     var seed: UInt64 = 42
     var store: String?
     var keep = false
+    /// Only build the store (kept at --store) and print its path: for timing the `gbsnap` CLI on it.
+    var buildOnly = false
 
     init(_ arguments: ArraySlice<String>) throws {
         var rest = arguments
         while let flag = rest.popFirst() {
-            if flag == "--keep" {
-                keep = true
+            if flag == "--keep" || flag == "--build-only" {
+                if flag == "--keep" { keep = true } else { buildOnly = true }
                 continue
             }
             guard let value = rest.popFirst() else { throw PruneBenchError.missingValue(flag) }
@@ -76,7 +78,7 @@ enum PruneBenchError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .usage:
-            "usage: prune plan [--entries N] [--targets T] [--seed S] [--store DIR] [--keep] | prune apply [--snapshots N] [--targets T] [--store DIR] [--keep]"
+            "usage: prune plan [--entries N] [--targets T] [--seed S] [--store DIR] [--keep] [--build-only] | prune apply [--snapshots N] [--targets T] [--store DIR] [--keep] [--build-only]"
         case .missingValue(let flag): "prune: option \(flag) needs a value"
         case .badValue(let flag, let value): "prune: \(flag) \"\(value)\" is not a valid value"
         case .unknownFlag(let flag): "prune: unknown option \(flag)"
@@ -89,7 +91,7 @@ enum PruneBench {
     static func plan(_ options: PruneBenchOptions) throws {
         let clock = ContinuousClock()
         let root = options.store ?? NSTemporaryDirectory() + "gbsnap-prune-plan-\(UInt32.random(in: 0...UInt32.max))"
-        defer { if !options.keep { try? FileManager.default.removeItem(atPath: root) } }
+        defer { if !options.keep && !options.buildOnly { try? FileManager.default.removeItem(atPath: root) } }
         let targets = options.targets ?? 120
 
         let buildStart = clock.now
@@ -103,6 +105,10 @@ enum PruneBench {
         let shardBytes = try writeCatalog(entries, root: root)
         for c in candidates where c.pinned { try store.pin(c.id, note: "bench") }
         let buildTime = clock.now - buildStart
+        if options.buildOnly {
+            print("prune-plan store=\(root) entries=\(entries.count) build_store_seconds=\(RetentionBenchInput.seconds(buildTime))")
+            return
+        }
 
         let now = Date(timeIntervalSince1970: 1_798_761_600)  // 2027-01-01T00:00:00Z
         let rssBefore = RetentionBenchInput.procStatus("VmRSS")
@@ -137,7 +143,7 @@ enum PruneBench {
     static func apply(_ options: PruneBenchOptions) throws {
         let clock = ContinuousClock()
         let root = options.store ?? NSTemporaryDirectory() + "gbsnap-prune-apply-\(UInt32.random(in: 0...UInt32.max))"
-        defer { if !options.keep { try? FileManager.default.removeItem(atPath: root) } }
+        defer { if !options.keep && !options.buildOnly { try? FileManager.default.removeItem(atPath: root) } }
         let targets = options.targets ?? 10
         let perTarget = (options.snapshots + targets - 1) / targets
         let start2025: Double = 1_735_689_600  // 2025-01-01T00:00:00Z
@@ -147,18 +153,20 @@ enum PruneBench {
         var entries: [CatalogEntry] = []
         entries.reserveCapacity(perTarget * targets)
         var random = RetentionBenchRandom(seed: options.seed)
-        let temp = try store.makeTemporaryDirectory()
         for t in 0..<targets {
             let target = "svc-\(t)"
             for h in 0..<perTarget {
                 let takenAt = Date(timeIntervalSince1970: start2025 + Double(h) * 3600 + Double(t))
-                entries.append(try writeArchive(store: store, target: target, takenAt: takenAt, temp: temp, random: &random))
+                entries.append(try writeArchive(store: store, target: target, takenAt: takenAt, random: &random))
             }
         }
-        try? FileManager.default.removeItem(atPath: temp)
         _ = try writeCatalog(entries, root: root)
         let buildTime = clock.now - buildStart
         let archiveBytes = entries.reduce(Int64(0)) { $0 + $1.bytes }
+        if options.buildOnly {
+            print("prune-apply store=\(root) snapshots=\(entries.count) build_store_seconds=\(RetentionBenchInput.seconds(buildTime))")
+            return
+        }
 
         let policy = RetentionPolicy(rules: [RetentionRule(keepHourly: 24, keepDaily: 30)])
         let now = Date(timeIntervalSince1970: start2025 + Double(perTarget) * 3600)
@@ -200,14 +208,14 @@ enum PruneBench {
 
     /// Writes one small archive straight into place (no fsync: this is setup, not the measured
     /// part) and returns its catalog entry.
-    static func writeArchive(store: SnapshotStore, target: String, takenAt: Date, temp: String,
+    static func writeArchive(store: SnapshotStore, target: String, takenAt: Date,
                              random: inout RetentionBenchRandom) throws -> CatalogEntry {
         var payload = Array("{\"memstats\":{\"HeapAlloc\":".utf8)
         for _ in 0..<(200 + Int(random.next() % 800)) { payload.append(48 + UInt8(random.next() % 10)) }
         payload += Array("}}\n".utf8)
-        let payloadPath = "\(temp)/vars.json"
-        try SystemIO.writeFileAtomically(payloadPath, bytes: payload)
-        let digest = try FileDigest.sha256(ofFile: payloadPath)
+        var hasher = SHA256Hasher()
+        hasher.update(payload)
+        let digest = (Int64(payload.count), hasher.finalizeHex())
         let id = SnapshotID.make(target: target, at: takenAt)
         let artifact = ArtifactRecord(name: "vars", kind: "vars", member: "vars.json", bytes: digest.0, sha256: digest.1,
                                       contentType: "application/json", endpoint: "/debug/vars", status: .ok)
@@ -223,7 +231,7 @@ enum PruneBench {
             defer { SystemIO.close(fd) }
             let writer = try TarGzWriter(fileDescriptor: fd, path: path, modificationTime: Int(takenAt.timeIntervalSince1970))
             try writer.addMember(named: "manifest.json", bytes: Array(try encoder.encode(manifest)) + [10])
-            try writer.addMember(named: "vars.json", contentsOfFile: payloadPath)
+            try writer.addMember(named: "vars.json", bytes: payload)
             try writer.finish()
         }
         let (size, sha) = try FileDigest.sha256(ofFile: path)

@@ -9,7 +9,7 @@ public struct GBSnapCommand: AsyncParsableCommand {
         abstract: "Scheduled, archived, diffable snapshots of Go services' pprof and expvar diagnostics.",
         version: GBSnapVersion.current,
         subcommands: [
-            Import.self, List.self, Show.self, Export.self,
+            Capture.self, Run.self, Import.self, List.self, Show.self, Export.self, Diff.self,
             Prune.self, Pin.self, Unpin.self, Verify.self, Reindex.self,
             CronGroup.self, Schedule.self, ConfigGroup.self,
         ]

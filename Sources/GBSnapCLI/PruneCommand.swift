@@ -79,22 +79,31 @@ extension GBSnapCommand {
                 maxTotalBytes: size)
         }
 
-        func run() async throws {
+        func zone() throws -> TimeZone {
+            guard let timeZone else { return .gmt }
+            guard let z = TimeZone(identifier: timeZone) else {
+                throw ValidationError("--time-zone \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
+            }
+            return z
+        }
+
+        /// Usage errors (exit 2) before anything is read.
+        func validate() throws {
             let rule = try commandLineRule()
-            let time = try now.map { try CLIParsing.time($0, option: "--now") } ?? Date()
+            _ = try now.map { try CLIParsing.time($0, option: "--now") }
+            _ = try zone()
             if rule != nil && config != nil {
                 throw ValidationError("give either --config or rule options (--keep-*, --max-age, --max-total-bytes), not both")
             }
             if rule == nil && config == nil {
                 throw ValidationError("no retention policy: give --config FILE with a retention: section, or rule options such as --keep-daily 7")
             }
-            var zone = TimeZone.gmt
-            if let timeZone {
-                guard let z = TimeZone(identifier: timeZone) else {
-                    throw ValidationError("--time-zone \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
-                }
-                zone = z
-            }
+        }
+
+        func run() async throws {
+            let rule = try commandLineRule()
+            let time = try now.map { try CLIParsing.time($0, option: "--now") } ?? Date()
+            let zone = try zone()
             try await reportingFailures {
                 var storeRoot = storeOptions.storeRoot
                 let policy: RetentionPolicy
@@ -131,6 +140,12 @@ extension GBSnapCommand {
             }
         }
 
+        /// `2026-11-26T02:00:00Z` (milliseconds only when present); fast enough for a million rows.
+        static func utc(_ date: Date) -> String {
+            let s = Timestamp.formatUTCFast(date)
+            return s.hasSuffix(".000Z") ? String(s.dropLast(5)) + "Z" : s
+        }
+
         private func snapshots(_ n: Int) -> String { n == 1 ? "snapshot" : "snapshots" }
 
         private func printPlan(_ plan: RetentionPlan) {
@@ -140,7 +155,7 @@ extension GBSnapCommand {
                 return
             }
             let rows = plan.decisions.map { d in
-                [d.id, Timestamp.formatUTC(d.takenAt), d.action.rawValue, d.reasons.joined(separator: "; ")]
+                [d.id, Self.utc(d.takenAt), d.action.rawValue, d.reasons.joined(separator: "; ")]
             }
             print(Console.table(["ID", "TAKEN (UTC)", "ACTION", "REASONS"], rows))
         }

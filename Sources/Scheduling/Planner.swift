@@ -17,6 +17,7 @@ import Foundation
 ///   readiness and each starts no earlier than the first moment a slot is free (first come, first
 ///   served). Ties are broken by (start, schedule, target).
 public struct Planner: Sendable {
+    /// The schedules to plan.
     public var schedules: [ScheduleSpec]
     /// Global cap on simultaneous captures; nil means no cap.
     public var maxConcurrent: Int?

@@ -22,6 +22,7 @@ public enum CatchUpPolicy: String, Sendable, Hashable, Codable, CaseIterable {
 public struct ScheduleSpec: Sendable, Hashable {
     /// Unique schedule name; part of the stagger hash, so renaming a schedule changes its phase.
     public var name: String
+    /// When the schedule fires.
     public var cron: CronExpression
     /// Zone the cron expression is read in.
     public var timeZone: TimeZone
@@ -32,7 +33,9 @@ public struct ScheduleSpec: Sendable, Hashable {
     /// Captures start within `[fire time, fire time + stagger)`; the window is shortened to the gap
     /// to the next firing when that is smaller, so a capture is never planned after its next firing.
     public var stagger: Duration
+    /// How targets are placed in the stagger window.
     public var spread: StaggerSpread
+    /// What to do about firings missed while the daemon was down.
     public var catchUp: CatchUpPolicy
     /// Expected wall time of one capture of all `kinds` (see `CaptureEstimate`), used to keep the
     /// captures of one target from overlapping and to model the concurrency cap.
@@ -80,7 +83,9 @@ public enum CaptureEstimate {
 
 /// One capture in the planned timeline.
 public struct PlannedCapture: Sendable, Hashable, Codable {
+    /// Schedule name.
     public var schedule: String
+    /// Target name.
     public var target: String
     /// Kinds taken, in order, inside this one capture (one snapshot).
     public var kinds: [String]

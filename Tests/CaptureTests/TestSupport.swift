@@ -3,9 +3,21 @@ import Foundation
 import GBSnapCore
 import Testing
 
+/// Root of this test process's temporary directories; the roots of earlier, finished test
+/// processes are removed the first time it is used, so runs do not pile up files in /tmp.
+private let testRoot: URL = {
+    let parent = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-capture-tests")
+    for stale in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] {
+        if let pid = Int32(stale), pid != getpid(), kill(pid, 0) != 0 {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(stale))
+        }
+    }
+    return parent.appendingPathComponent("\(getpid())")
+}()
+
 /// A fresh temporary directory for one test's capture bodies.
 func makeTemporaryDirectory() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-capture-test-\(UUID().uuidString)")
+    let url = testRoot.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url.path
 }

@@ -1,0 +1,59 @@
+import Config
+import Foundation
+import GBSnapCore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Sends `WATCHDOG=1` every `interval` (half of `$WATCHDOG_USEC`) until shutdown.
+struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+    let interval: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                notifier.notify("WATCHDOG=1")
+                guard await nap(interval) else { return }
+            }
+        }
+    }
+}
+
+/// Traps SIGHUP, announces readiness, and reloads the config on each SIGHUP: `RELOADING=1` with
+/// `MONOTONIC_USEC=`, load and validate, then `READY=1`. An invalid config keeps the running one.
+struct ReloadService: Service {
+    let configPath: String
+    let storeRoot: String
+    let storeOverride: String?
+    let state: DaemonState
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        // Trap SIGHUP before READY=1, so a reload request can never kill a daemon systemd thinks is up.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        notifier.notify("READY=1\nSTATUS=running; planning the first captures")
+        logger.info("ready")
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            await reload()
+        }
+    }
+
+    func reload() async {
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+        logger.info("reloading config", metadata: ["config": "\(configPath)"])
+        do {
+            let new = try ConfigFile.load(path: configPath)
+            if storeOverride == nil, let newStore = new.store, newStore != storeRoot, newStore + "/" != storeRoot + "/" {
+                logger.warning("the store cannot change on reload; restart the daemon to use it",
+                               metadata: ["running": "\(storeRoot)", "configured": "\(newStore)"])
+            }
+            await state.replace(new)
+            logger.info("config reloaded", metadata: ["schedules": "\(new.schedules.count)", "targets": "\(new.targets.count)"])
+        } catch {
+            logger.error("config reload failed; keeping the running config", metadata: ["error": "\(error)"])
+        }
+        notifier.notify("READY=1")
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Capture
+import Config
+import Foundation
+import GBSnapCore
+import SnapshotStore
+import Snapshotter
+
+extension GBSnapCommand {
+    struct Capture: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Capture one snapshot now and print its id.",
+            discussion: """
+            Either a target of a config file (`gbsnap capture TARGET --config F`) or an ad hoc one \
+            (`gbsnap capture --url URL --name NAME`). Credentials in the URL (http://user:pass@host) are used as \
+            basic auth and never stored. Without --kinds, a config target takes the kinds of the first schedule \
+            that captures it; otherwise \(Self.defaultKinds.map(\.rawValue).joined(separator: ",")). \
+            Exit status: 0 when the snapshot is complete or partial (failed artifacts are warned about on \
+            stderr), 1 when every artifact failed (the snapshot is still stored) or nothing could be attempted.
+            """)
+
+        static let defaultKinds: [CaptureKind] = [.heap, .goroutine, .stacks, .vars]
+
+        @Argument(help: "A target name from --config.") var target: String?
+        @Option(help: ArgumentHelp("The config file that defines TARGET; its store: is used unless --store or GBSNAP_STORE is given.", valueName: "file"))
+        var config: String?
+        @Option(help: ArgumentHelp("Ad hoc target: its base URL, e.g. http://10.0.0.5:6060.", valueName: "url")) var url: String?
+        @Option(help: ArgumentHelp("Ad hoc target: its name in the store.", valueName: "name")) var name: String?
+        @Option(help: ArgumentHelp("Comma-separated capture kinds, e.g. heap,goroutine,vars.", valueName: "k1,k2")) var kinds: String?
+        @Option(name: .customLong("label"), help: ArgumentHelp("Ad hoc target label key=value (repeatable).", valueName: "k=v"))
+        var labels: [String] = []
+        @Option(help: ArgumentHelp("Per-request timeout (cpu and trace add their seconds), e.g. 30s.", valueName: "duration"))
+        var timeout: String?
+        @Option(help: ArgumentHelp("Seconds for cpu and trace captures.", valueName: "n")) var seconds: Int?
+        @Flag(help: "Print the snapshot's catalog entry as JSON instead of its id.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func validate() throws {
+            switch (target, url) {
+            case (nil, nil): throw ValidationError("give a TARGET with --config, or --url and --name")
+            case (.some, .some): throw ValidationError("give either a TARGET or --url, not both")
+            case (.some, nil):
+                if config == nil { throw ValidationError("TARGET \"\(target ?? "")\" needs --config FILE that defines it") }
+                if name != nil || !labels.isEmpty { throw ValidationError("--name and --label are for --url targets") }
+            case (nil, .some):
+                guard let name, !name.isEmpty else { throw ValidationError("--url needs --name NAME for the store") }
+            }
+            if let seconds, seconds <= 0 { throw ValidationError("--seconds \(seconds) must be at least 1") }
+        }
+
+        func run() async throws {
+            let kindList = try kinds.map(Self.parseKinds)
+            let timeoutValue = try timeout.map { text -> Duration in
+                guard let d = DurationParser.parse(text), d > .zero else {
+                    throw ValidationError("--timeout \"\(text)\" is not a positive duration such as 30s")
+                }
+                return d
+            }
+            let labelMap = try CLIParsing.labels(labels)
+            try await reportingFailures {
+                var spec: TargetSpec
+                var requestKinds: [CaptureKind]
+                var parameters = CaptureParameters()
+                var storeRoot = storeOptions.storeRoot
+                if let target, let config {
+                    let file = try ConfigFile.load(path: config)
+                    guard let found = file.target(named: target) else {
+                        throw CaptureCommandError("target \"\(target)\" is not defined in \(config); known targets: \(file.targets.map(\.name).joined(separator: ", "))")
+                    }
+                    spec = found
+                    let schedule = file.schedules.first { $0.targets.contains(target) }
+                    requestKinds = kindList ?? schedule?.kinds ?? Self.defaultKinds
+                    parameters = schedule?.parameters ?? parameters
+                    if storeOptions.store == nil, ProcessInfo.processInfo.environment["GBSNAP_STORE"].map({ $0.isEmpty }) ?? true,
+                       let configured = file.store {
+                        storeRoot = configured
+                    }
+                } else {
+                    spec = TargetSpec(name: name ?? "", baseURL: url ?? "", labels: labelMap)
+                    requestKinds = kindList ?? Self.defaultKinds
+                }
+                if let timeoutValue { spec.timeouts.total = timeoutValue }
+                if let seconds {
+                    parameters.cpuSeconds = seconds
+                    parameters.traceSeconds = seconds
+                }
+                let store = try SnapshotStore(root: storeRoot, create: true)
+                let snapshotter = try Snapshotter(store: store)
+                let entry: CatalogEntry
+                do {
+                    entry = try await snapshotter.take(CaptureRequest(target: spec, kinds: requestKinds, parameters: parameters),
+                                                       schedule: "manual")
+                } catch {
+                    await snapshotter.shutdown()
+                    throw error
+                }
+                await snapshotter.shutdown()
+                if json { try Console.printJSON(entry) } else { print(entry.id) }
+                if let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key)) {
+                    for a in manifest.artifacts where a.status == .failed {
+                        Console.warning("\(entry.id): \(a.name) failed: \(a.error ?? "no reason recorded")")
+                    }
+                }
+                if entry.status == .failed {
+                    Console.error("snapshot \(entry.id) of \(spec.name) failed: no artifact was captured")
+                    throw ExitCode(1)
+                }
+            }
+        }
+
+        static func parseKinds(_ text: String) throws -> [CaptureKind] {
+            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !names.isEmpty else { throw ValidationError("--kinds \"\(text)\" names no kind") }
+            var out: [CaptureKind] = []
+            for n in names {
+                guard let kind = CaptureKind(userName: n) else {
+                    throw ValidationError("--kinds: unknown kind \"\(n)\"; known kinds: \(CaptureKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                if !out.contains(kind) { out.append(kind) }
+            }
+            return out
+        }
+    }
+}
+
+/// A `gbsnap capture` problem with its inputs.
+struct CaptureCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

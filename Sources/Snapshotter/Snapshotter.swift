@@ -1,0 +1,78 @@
+import Capture
+import Foundation
+import GBSnapCore
+import Logging
+import SnapshotStore
+
+/// Takes snapshots: captures every requested kind of one target (Capture), then archives the
+/// bodies with their manifest into the store (SnapshotStore). Used by `gbsnap capture` and by the
+/// daemon, so both record exactly the same thing.
+public final class Snapshotter: Sendable {
+    public let store: SnapshotStore
+    let capturer: Capturer
+    let temporaryDirectory: String
+    let logger: Logger
+
+    /// Creates a snapshotter writing into `store`; capture bodies stream into a private temp
+    /// directory under the store's `.tmp`.
+    public init(store: SnapshotStore, logger: Logger = Logger(label: "gbsnap.snapshot")) throws {
+        self.store = store
+        self.temporaryDirectory = try store.makeTemporaryDirectory()
+        self.capturer = Capturer(temporaryDirectory: temporaryDirectory, logger: logger)
+        self.logger = logger
+    }
+
+    /// Captures and stores one snapshot. A snapshot where every artifact failed is still stored
+    /// (status `failed`, visible with `list --failed`); only a request that cannot be attempted
+    /// at all (bad URL, missing credentials file) throws `CaptureConfigurationError`.
+    ///
+    /// - Parameters:
+    ///   - schedule: the schedule's name, or `manual`.
+    ///   - scheduledAt: the planned time (nil for manual captures).
+    public func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date? = nil) async throws -> CatalogEntry {
+        try Capturer.validate(request)
+        let started = Date()
+        let captured = try await capturer.capture(request)
+        defer {
+            for artifact in captured { if let file = artifact.file { try? SystemIO.unlinkIfPresent(file) } }
+        }
+        let finished = Date()
+        var files: [String: String] = [:]
+        let records = captured.map { a -> ArtifactRecord in
+            let member = a.outcome.hasData ? a.name : nil
+            if let member, let file = a.file { files[member] = file }
+            return ArtifactRecord(
+                name: a.requestedKind == .custom ? a.name : a.requestedKind.rawValue,
+                kind: a.kind.rawValue, member: member, bytes: a.outcome.hasData ? a.bytes : 0,
+                sha256: a.outcome.hasData ? a.sha256 : nil, contentType: a.contentType,
+                endpoint: a.endpoint, query: a.query, httpStatus: a.httpStatus,
+                durationSeconds: Double(a.duration.components.seconds) + Double(a.duration.components.attoseconds) / 1e18,
+                status: Self.status(a.outcome), error: a.outcome.isFailure ? a.outcome.message : nil,
+                note: a.outcome.isFailure ? nil : a.outcome.message)
+        }
+        let id = SnapshotID.make(target: request.target.name, at: scheduledAt ?? started)
+        let manifest = Manifest(id: id, target: .init(name: request.target.name, url: request.target.redactedBaseURL, labels: request.target.labels),
+                                schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records)
+        let entry = try store.write(manifest: manifest, files: files)
+        logger.info("stored snapshot", metadata: [
+            "id": "\(entry.id)", "target": "\(entry.target)", "status": "\(entry.status.rawValue)",
+            "bytes": "\(entry.bytes)", "failed": "\(entry.failedKinds.joined(separator: ","))",
+        ])
+        return entry
+    }
+
+    static func status(_ outcome: CapturedArtifact.Outcome) -> ArtifactRecord.Status {
+        switch outcome {
+        case .captured, .downgraded: .ok
+        case .skipped: .skipped
+        case .notSupported: .unsupported
+        case .failed: .failed
+        }
+    }
+
+    /// Closes the HTTP client and removes the temp directory.
+    public func shutdown() async {
+        try? await capturer.shutdown()
+        try? FileManager.default.removeItem(atPath: temporaryDirectory)
+    }
+}

@@ -1,0 +1,478 @@
+import Foundation
+import Testing
+
+/// A store holding real sample pairs imported through `gbsnap import`, and the `go tool pprof` oracle.
+struct DiffFixture {
+    let tmp = TempDir("gbsnap-diff")
+    var store: String { "\(tmp.path)/store" }
+
+    /// Imports files as one snapshot; returns its id.
+    func importSnapshot(_ files: [String], target: String, takenAt: String, kind: String? = nil) throws -> String {
+        var args = ["import"] + files + ["--target", target, "--taken-at", takenAt]
+        if let kind { args += ["--kind", kind] }
+        let r = try gbsnap(args, store: store)
+        guard r.status == 0 else { throw CLITestError("import \(files) failed: \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Imports the `a` and `b` samples of a Go version as two snapshots of target `svc`.
+    func importPair(_ go: String) throws -> (a: String, b: String) {
+        func files(_ side: String) -> [String] {
+            var names = ["\(go == "go1.27" ? "heap-gc" : "heap")-\(side).pb.gz", "goroutine-\(side).pb.gz",
+                         "goroutine-\(side).debug1.txt", "goroutine-\(side).debug2.txt", "vars-\(side).json"]
+            if go == "go1.27" { names.append("goroutineleak-\(side).pb.gz") }
+            return names.map { Samples.path("\(go)/\($0)") }
+        }
+        return (try importSnapshot(files("a"), target: "svc", takenAt: "2026-11-27T02:00:00Z"),
+                try importSnapshot(files("b"), target: "svc", takenAt: "2026-11-27T02:01:05Z"))
+    }
+
+    /// `gbsnap export` of a snapshot into its own folder; returns the folder.
+    func export(_ id: String) throws -> String {
+        let out = "\(tmp.path)/export-\(id)"
+        let r = try gbsnap(["export", id, "--output", out], store: store)
+        guard r.status == 0 else { throw CLITestError("export \(id) failed: \(r.stderr)") }
+        return out
+    }
+
+    func diff(_ args: [String]) throws -> CLIResult { try gbsnap(["diff"] + args, store: store) }
+
+    func diffJSON(_ args: [String]) throws -> [String: Any] {
+        let r = try diff(args + ["--format", "json"])
+        guard r.status == 0 else { throw CLITestError("diff \(args) exited \(r.status): \(r.stderr)") }
+        guard let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+            throw CLITestError("diff \(args) printed no JSON object")
+        }
+        return object
+    }
+}
+
+/// `go tool pprof -top` with nothing dropped, parsed into name -> (flat, cum); `(inline)` markers removed and
+/// rows of the same name summed, as pprof's own node table would for our function-level rows.
+func pprofTop(_ args: [String]) throws -> [String: (flat: Int64, cum: Int64)] {
+    let r = try run(try goTool(), ["tool", "pprof", "-top", "-nodecount=0", "-nodefraction=0", "-edgefraction=0", "-symbolize=none"] + args)
+    guard r.status == 0 else { throw CLITestError("go tool pprof \(args) failed: \(r.stderr)") }
+    var rows: [String: (flat: Int64, cum: Int64)] = [:]
+    var inRows = false
+    for line in r.stdout.split(separator: "\n") {
+        if line.contains("flat%") && line.contains("cum%") { inRows = true; continue }
+        guard inRows else { continue }
+        let parts = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard parts.count == 6 else { continue }
+        var name = parts[5].drop(while: { $0 == " " })
+        for suffix in [" (inline)", " (partial-inline)"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
+        let previous = rows[String(name)] ?? (0, 0)
+        rows[String(name)] = (previous.flat + pprofNumber(parts[0]), previous.cum + pprofNumber(parts[3]))
+    }
+    return rows
+}
+
+/// `13943462B` -> 13943462, `-7` -> -7.
+func pprofNumber(_ text: Substring) -> Int64 {
+    Int64(String(text.prefix { $0 == "-" || $0.isNumber })) ?? Int64.min
+}
+
+/// Checks that the JSON rows of one profile are exactly pprof's table: every pprof row with our deltas, and no
+/// other row of ours with a nonzero delta.
+func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int64, cum: Int64)], _ label: String) {
+    let functions = profile["functions"] as? [[String: Any]] ?? []
+    var ours: [String: (flat: Int64, cum: Int64)] = [:]
+    for f in functions {
+        guard let name = f["name"] as? String, let flat = f["flat_delta"] as? Int, let cum = f["cum_delta"] as? Int else {
+            Issue.record("\(label): malformed function row \(f)")
+            continue
+        }
+        ours[name] = (Int64(flat), Int64(cum))
+    }
+    #expect(!table.isEmpty, "\(label): pprof printed no rows")
+    for (name, theirs) in table {
+        let mine = ours[name] ?? (0, 0)
+        #expect(mine.flat == theirs.flat && mine.cum == theirs.cum, "\(label): \(name) ours \(mine) pprof \(theirs)")
+    }
+    for (name, mine) in ours where table[name] == nil && (mine.flat != 0 || mine.cum != 0) {
+        Issue.record("\(label): \(name) has \(mine) but go tool pprof does not list it")
+    }
+}
+
+@Suite struct DiffCommandTests {
+    struct PprofCase: CustomTestStringConvertible, Sendable {
+        var go: String
+        var kind: String
+        var file: String
+        var sampleIndex: String?
+        var unit: String
+        var testDescription: String { "\(go) \(kind) \(sampleIndex ?? "default")" }
+    }
+
+    static let pprofCases: [PprofCase] = [
+        PprofCase(go: "go1.27", kind: "heap", file: "heap.pb.gz", sampleIndex: nil, unit: "-unit=B"),
+        PprofCase(go: "go1.27", kind: "heap", file: "heap.pb.gz", sampleIndex: "inuse_objects", unit: ""),
+        PprofCase(go: "go1.27", kind: "heap", file: "heap.pb.gz", sampleIndex: "alloc_space", unit: "-unit=B"),
+        PprofCase(go: "go1.19", kind: "heap", file: "heap.pb.gz", sampleIndex: "inuse_space", unit: "-unit=B"),
+        PprofCase(go: "go1.19", kind: "heap", file: "heap.pb.gz", sampleIndex: "alloc_objects", unit: ""),
+        PprofCase(go: "go1.27", kind: "goroutine", file: "goroutine.pb.gz", sampleIndex: nil, unit: ""),
+        PprofCase(go: "go1.19", kind: "goroutine", file: "goroutine.pb.gz", sampleIndex: nil, unit: ""),
+        PprofCase(go: "go1.27", kind: "goroutineleak", file: "goroutineleak.pb.gz", sampleIndex: nil, unit: ""),
+    ]
+
+    @Test(arguments: pprofCases)
+    func perFunctionNumbersEqualGoToolPprofOnTheExportedFiles(_ c: PprofCase) throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair(c.go)
+        var args = [a, b, "--kind", c.kind]
+        if let s = c.sampleIndex { args += ["--sample-index", s] }
+        let json = try f.diffJSON(args)
+        let profile = try #require((json["profiles"] as? [String: Any])?[c.kind] as? [String: Any])
+        if let s = c.sampleIndex { #expect(profile["sample_type"] as? String == s) }
+
+        let (exportA, exportB) = (try f.export(a), try f.export(b))
+        var pprofArgs = c.unit.isEmpty ? [] : [c.unit]
+        if let s = c.sampleIndex { pprofArgs.append("-sample_index=\(s)") }
+        let table = try pprofTop(pprofArgs + ["-diff_base=\(exportA)/\(c.file)", "\(exportB)/\(c.file)"])
+        expectRowsEqualPprof(profile, table, c.testDescription)
+
+        // Totals are the sums of the flat values, plus samples without a stack (the goroutine profile has one:
+        // the goroutine running the profile handler in some Go versions).
+        let functions = profile["functions"] as? [[String: Any]] ?? []
+        let flatA = functions.reduce(0) { $0 + ($1["flat_a"] as? Int ?? 0) }, flatB = functions.reduce(0) { $0 + ($1["flat_b"] as? Int ?? 0) }
+        if c.kind == "heap" {
+            #expect(profile["total_a"] as? Int == flatA)
+            #expect(profile["total_b"] as? Int == flatB)
+        } else {
+            #expect((profile["total_a"] as? Int ?? 0) >= flatA && (profile["total_b"] as? Int ?? 0) >= flatB)
+        }
+    }
+
+    @Test func jsonHasTheDocumentedTopLevelKeysAndSnapshotIdentity() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let json = try f.diffJSON([a, b])
+        #expect(Set(json.keys) == ["schema", "a", "b", "warnings", "profiles", "goroutines", "runtime", "gates"])
+        #expect(json["schema"] as? String == "gbsnap.diff/v1")
+        let sideA = try #require(json["a"] as? [String: Any])
+        #expect(sideA["id"] as? String == a)
+        #expect(sideA["target"] as? String == "svc")
+        #expect(sideA["taken_at"] as? String == "2026-11-27T02:00:00Z")
+        #expect((json["b"] as? [String: Any])?["taken_at"] as? String == "2026-11-27T02:01:05Z")
+        #expect(json["warnings"] as? [String] == [])
+        #expect(Set((json["profiles"] as? [String: Any])?.keys.map { $0 } ?? []) == ["heap", "goroutine", "goroutineleak"])
+        let heap = try #require((json["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        #expect(heap["sample_type"] as? String == "inuse_space")
+        #expect(heap["unit"] as? String == "bytes")
+        let firstRow = try #require((heap["functions"] as? [[String: Any]])?.first)
+        #expect(Set(firstRow.keys) == ["name", "flat_a", "flat_b", "flat_delta", "cum_a", "cum_b", "cum_delta"])
+        let runtime = try #require(json["runtime"] as? [String: Any])
+        #expect(runtime["seconds"] as? Double == 65)
+        #expect((runtime["heap_inuse"] as? [String: Any])?["delta"] as? Int != nil)
+        #expect((json["gates"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func goroutineGrowthComesFromStacksAndFindsTheLeaks() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let goroutines = try #require(try f.diffJSON([a, b])["goroutines"] as? [String: Any])
+        #expect(goroutines["source"] as? String == "stacks")
+        let groups = try #require(goroutines["groups"] as? [[String: Any]])
+        let suspects = groups.filter { $0["suspect"] as? Bool == true }
+        let leaky = suspects.filter { ($0["labels"] as? [String: String])?["worker"] == "leaky" }
+        #expect(leaky.map { $0["delta"] as? Int } == [25])
+        #expect(leaky.first?["state"] as? String == "chan receive")
+        #expect(suspects.contains { ($0["delta"] as? Int) == 7 && (($0["signature"] as? [String])?.contains { $0.contains("leakLocal") || $0.contains("leaklocal") } ?? false) })
+        #expect((goroutines["total_b"] as? Int ?? 0) - (goroutines["total_a"] as? Int ?? 0) >= 32)
+        for g in groups {
+            #expect(g["count_b"] as? Int == (g["count_a"] as? Int ?? 0) + (g["delta"] as? Int ?? 0))
+        }
+    }
+
+    @Test(arguments: [("goroutine-text", "goroutine-text"), ("goroutine", "goroutine")])
+    func goroutineGrowthFallsBackToDebug1TextThenTheProfile(kind: String, source: String) throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let goroutines = try #require(try f.diffJSON([a, b, "--kind", kind])["goroutines"] as? [String: Any])
+        #expect(goroutines["source"] as? String == source)
+        let groups = try #require(goroutines["groups"] as? [[String: Any]])
+        let grown = groups.compactMap { $0["delta"] as? Int }.sorted(by: >)
+        #expect(grown.prefix(2) == [25, 7])
+        let suspects = groups.filter { $0["suspect"] as? Bool == true }.compactMap { $0["delta"] as? Int }.sorted(by: >)
+        if source == "goroutine" {
+            // profile.proto keeps the runtime frames (runtime.gopark, runtime.chanrecv1), so the state is inferred.
+            #expect(suspects.prefix(2) == [25, 7])
+            #expect(groups.first?["state"] as? String == "chan receive")
+        } else {
+            // debug=1 text hides the runtime frames: no state, so a channel wait cannot be told from work.
+            #expect(suspects.isEmpty)
+            #expect(groups.first?["state"] is NSNull)
+        }
+    }
+
+    @Test func go119PairDiffsWithGoroutineLeaks() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.19")
+        let json = try f.diffJSON([a, b])
+        #expect(Set((json["profiles"] as? [String: Any])?.keys.map { $0 } ?? []) == ["heap", "goroutine"])
+        let groups = try #require((json["goroutines"] as? [String: Any])?["groups"] as? [[String: Any]])
+        #expect(groups.filter { $0["suspect"] as? Bool == true }.compactMap { $0["delta"] as? Int }.max() ?? 0 >= 25)
+        #expect(json["runtime"] is [String: Any])
+    }
+
+    @Test func textShowsHeadlinesTopTablesGoroutinesAndRuntimeStats() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let r = try f.diff([a, b, "--limit", "5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#/heap inuse_space: [0-9.]+[kMG]?B -> [0-9.]+[kMG]?B \(\+[0-9.]+MB\)/#))
+        #expect(r.stdout.contains("flat A"))
+        #expect(r.stdout.contains("more rows not shown"))
+        #expect(r.stdout.contains("goroutines (from stacks):"))
+        #expect(r.stdout.contains("leak suspects:"))
+        #expect(r.stdout.contains("runtime stats (expvar memstats)"))
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func pprofFormatWritesADiffProfileThatGoToolPprofReadsAsTheSameTable() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let out = "\(f.tmp.path)/heap.diff.pb.gz"
+        let r = try f.diff([a, b, "--kind", "heap", "--format", "pprof", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let profile = try #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        expectRowsEqualPprof(profile, try pprofTop(["-unit=B", out]), "merged heap diff")
+        let objects = try #require((try f.diffJSON([a, b, "--kind", "heap", "--sample-index", "inuse_objects"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        expectRowsEqualPprof(objects, try pprofTop(["-sample_index=inuse_objects", out]), "merged heap diff, inuse_objects")
+    }
+
+    @Test func pprofFormatNeedsAnOutputFileAndOneKind() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let noOutput = try f.diff([a, b, "--kind", "heap", "--format", "pprof"])
+        #expect(noOutput.status == 2)
+        #expect(noOutput.stderr.contains("--output"))
+        let twoKinds = try f.diff([a, b, "--format", "pprof", "--output", "\(f.tmp.path)/x.pb.gz"])
+        #expect(twoKinds.status == 2)
+        #expect(twoKinds.stderr.contains("goroutine, goroutineleak") && twoKinds.stderr.contains("--kind"))
+    }
+
+    @Test func foldedLinesAreWellFormedAndSumToTheTotalDelta() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let r = try f.diff([a, b, "--kind", "heap", "--format", "folded"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        var sum: Int64 = 0
+        for line in lines {
+            let space = try #require(line.lastIndex(of: " "), "line without value: \(line)")
+            let value = try #require(Int64(line[line.index(after: space)...]), "bad value in \(line)")
+            #expect(value != 0)
+            let frames = line[..<space].split(separator: ";", omittingEmptySubsequences: false)
+            #expect(!frames.isEmpty && frames.allSatisfy { !$0.isEmpty }, "empty frame in \(line)")
+            sum += value
+        }
+        let heap = try #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        #expect(sum == Int64((heap["total_b"] as? Int ?? 0) - (heap["total_a"] as? Int ?? 0)))
+        #expect(lines.contains { $0.hasPrefix("runtime.main;main.main;") || $0.contains(";main.") })
+
+        // Several kinds: the kind is the root frame.
+        let all = try f.diff([a, b, "--format", "folded"])
+        #expect(all.status == 0)
+        let roots = Set(all.stdout.split(separator: "\n").map { String($0.prefix { $0 != ";" }) })
+        #expect(roots == ["heap", "goroutine", "goroutineleak"])
+    }
+
+    @Test func htmlIsOneSelfContainedPageWithTheTables() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let out = "\(f.tmp.path)/diff.html"
+        let r = try f.diff([a, b, "--format", "html", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<table class=\"profile\">"))
+        #expect(html.contains("<table class=\"goroutines\">"))
+        #expect(html.contains("<table class=\"runtime\">"))
+        #expect(html.contains("heap inuse_space:"))
+        #expect(html.contains("worker=leaky"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=") && !html.contains("://"))
+        #expect(html.hasSuffix("</html>\n"))
+    }
+
+    @Test func gatesExitThreeNamingTheGateAndZeroWhenNotTripped() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let tripped = try f.diff([a, b, "--fail-on", "goroutines.delta>10", "--fail-on", "goroutines.delta>1000"])
+        #expect(tripped.status == 3)
+        #expect(tripped.stderr.contains("gate \"goroutines.delta>10\" tripped"))
+        #expect(!tripped.stderr.contains("goroutines.delta>1000\" tripped"))
+        #expect(tripped.stdout.contains("gate \"goroutines.delta>1000\" passed"))
+
+        let passed = try f.diff([a, b, "--fail-on", "goroutines.delta>1000", "--format", "json"])
+        #expect(passed.status == 0, "\(passed.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(passed.stdout.utf8)) as? [String: Any])
+        let gate = try #require((json["gates"] as? [[String: Any]])?.first)
+        #expect(gate["expression"] as? String == "goroutines.delta>1000")
+        #expect(gate["tripped"] as? Bool == false)
+
+        let heapGate = try f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>20%"])
+        #expect(heapGate.status == 3)
+        #expect(heapGate.stderr.contains("heap.inuse_space.delta>20%"))
+        #expect(try f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>1GB"]).status == 0)
+    }
+
+    @Test(arguments: ["goroutines.delta>>10", "goroutines.delta>10 parsecs", "goroutines.b>10%", "nosuchmetric>1"])
+    func badGateExpressionsAreUsageErrors(_ expression: String) throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let r = try f.diff([a, b, "--fail-on", expression])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--fail-on \"\(expression)\""))
+    }
+
+    @Test func differentTargetsAreComparedWithAWarning() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "order-api", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "inventory-api", takenAt: "2026-11-27T02:01:00Z")
+        let r = try f.diff([a, b])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: comparing different targets: \(a) is order-api, \(b) is inventory-api"))
+        #expect(r.stdout.contains("heap inuse_space:"))
+        #expect((try f.diffJSON([a, b])["warnings"] as? [String])?.first?.contains("different targets") == true)
+    }
+
+    @Test func noKindInCommonFailsListingWhatEachHas() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz"), Samples.path("go1.27/goroutine-a.debug2.txt")],
+                                     target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([Samples.path("go1.27/vars-b.json")], target: "svc", takenAt: "2026-11-27T02:01:00Z")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("snapshots \(a) and \(b) have no kind in common: \(a) has heap, stacks; \(b) has vars"))
+        let (pa, pb) = try f.importPair("go1.27")
+        let requested = try f.diff([pa, pb, "--kind", "cpu"])
+        #expect(requested.status == 1)
+        #expect(requested.stderr.contains("among the requested kinds (cpu)"))
+    }
+
+    @Test func incompatibleSampleTypesNameBothSnapshots() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([Samples.path("go1.27/goroutine-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot compare the heap profiles of snapshots \(a) and \(b): profiles have empty common sample type list"))
+    }
+
+    @Test(arguments: [
+        ("garbage", Array("this is not a profile at all\n".utf8), "malformed profile.proto"),
+        ("truncated", Array("TRUNCATE".utf8), "gzip"),
+    ])
+    func garbageOrTruncatedProfilesFailNamingSnapshotAndArtifact(label: String, bytes: [UInt8], problem: String) throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let path = "\(f.tmp.path)/\(label).pb.gz"
+        if label == "truncated" {
+            let whole = try Data(contentsOf: URL(fileURLWithPath: Samples.path("go1.27/heap-gc-b.pb.gz")))
+            try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+        } else {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("snapshot \(b) artifact \"heap.pb.gz\" (heap): "), "\(r.stderr)")
+        #expect(r.stderr.contains(problem), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func garbageDumpFailsNamingTheArtifact() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let path = "\(f.tmp.path)/dump.txt"
+        try Data("goroutine one [running]:\n\u{0}\u{1}garbage\n".utf8).write(to: URL(fileURLWithPath: path))
+        let a = try f.importSnapshot([Samples.path("go1.27/goroutine-a.debug2.txt")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "stacks")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("snapshot \(b) artifact \"stacks.debug2.txt\" (stacks): "), "\(r.stderr)")
+    }
+
+    @Test func aDamagedArchiveFailsNamingIt() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        // Keep the archive's first half: the manifest (first member) still reads, the artifacts do not.
+        let archive = "\(f.store)/snapshots/svc/2026/11/27/\(b).tar.gz"
+        let whole = try Data(contentsOf: URL(fileURLWithPath: archive))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: archive))
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains(b), "\(r.stderr)")
+        #expect(r.stderr.contains("damaged") || r.stderr.contains("corrupt") || r.stderr.contains("truncated"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func decompressionBombIsRefusedByTheInflateCap() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        // 300 MiB of zeros gzip to about 300 KiB; streamed by gzip, never held in memory.
+        let bomb = "\(f.tmp.path)/bomb.pb.gz"
+        let made = try run("/bin/sh", ["-c", "head -c 314572800 /dev/zero | gzip -9 > '\(bomb)'"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: bomb)[.size] as? Int)
+        #expect(size < 1 << 20)
+        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([bomb], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("snapshot \(b) artifact \"heap.pb.gz\" (heap): malformed profile.proto: it inflates to more than 268435456 bytes (decompression bomb"), "\(r.stderr)")
+    }
+
+    @Test func emptyProfilesDiffToZeroTotals() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        // A valid profile.proto with one sample type (inuse_space/bytes), the heap period type (space/bytes) and
+        // no samples: sample_type {1, 2}, string_table ["", inuse_space, bytes, space], period_type {3, 2}.
+        var proto: [UInt8] = [0x0A, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00]
+        for s in ["inuse_space", "bytes", "space"] { proto += [0x32, UInt8(s.utf8.count)] + Array(s.utf8) }
+        proto += [0x5A, 0x04, 0x08, 0x03, 0x10, 0x02]
+        let empty = "\(f.tmp.path)/empty.pb"
+        try Data(proto).write(to: URL(fileURLWithPath: empty))
+        let a = try f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:00:00Z", kind: "heap")
+        let b = try f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try f.diff([a, b, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("the heap profiles of both snapshots have no samples"))
+        let heap = try #require(((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        #expect(heap["total_a"] as? Int == 0)
+        #expect(heap["total_b"] as? Int == 0)
+        #expect((heap["functions"] as? [Any])?.isEmpty == true)
+
+        // Against a real profile, everything is growth from zero.
+        let real = try f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:02:00Z")
+        let grown = try #require((try f.diffJSON([a, real])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        #expect(grown["total_a"] as? Int == 0)
+        let rows = try #require(grown["functions"] as? [[String: Any]])
+        #expect(!rows.isEmpty)
+        #expect(rows.allSatisfy { $0["flat_a"] as? Int == 0 && $0["cum_a"] as? Int == 0 && $0["flat_delta"] as? Int == $0["flat_b"] as? Int })
+        #expect(grown["total_b"] as? Int == rows.reduce(0) { $0 + ($1["flat_b"] as? Int ?? 0) })
+        #expect((grown["total_b"] as? Int ?? 0) > 15 << 20)
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        #expect(try f.diff([a, b, "--granularity", "files"]).status == 2)
+        #expect(try f.diff([a, b, "--kind", "trace"]).status == 2)
+        #expect(try f.diff([a, b, "--kind", "nonsense"]).status == 2)
+        #expect(try f.diff([a, b, "--format", "svg"]).status == 2)
+        let missing = try f.diff([a, "svc@latest~5"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("svc@latest~5"))
+    }
+
+    @Test func selectorsAndLinesGranularityWork() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let json = try f.diffJSON(["svc@latest~1", "svc@latest", "--kind", "heap", "--granularity", "lines"])
+        #expect((json["a"] as? [String: Any])?["id"] as? String == a)
+        #expect((json["b"] as? [String: Any])?["id"] as? String == b)
+        let heap = try #require((json["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        let (exportA, exportB) = (try f.export(a), try f.export(b))
+        expectRowsEqualPprof(heap, try pprofTop(["-unit=B", "-lines", "-diff_base=\(exportA)/heap.pb.gz", "\(exportB)/heap.pb.gz"]), "lines")
+    }
+}
