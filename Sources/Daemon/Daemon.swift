@@ -4,6 +4,7 @@ import GBSnapCore
 import Logging
 import ServiceLifecycle
 import SnapshotStore
+import UnixSignals
 import Snapshotter
 
 /// What `gbsnap run` was asked to do.
@@ -131,5 +132,5 @@ func nap(_ duration: Duration) async -> Bool {
 
 extension Duration {
     /// Seconds as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

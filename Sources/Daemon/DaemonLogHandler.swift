@@ -37,7 +37,8 @@ public struct DaemonLogHandler: LogHandler {
     static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, journal: Bool, now: Date) -> String {
         let fields = metadata.keys.sorted().map { key -> String in
             let value = "\(metadata[key].map { "\($0)" } ?? "")"
-            return "\(key)=\(value.contains(" ") || value.isEmpty ? "\"\(value)\"" : value)"
+            let quoted = value.contains(" ") || value.contains("\"") || value.isEmpty
+            return "\(key)=\(quoted ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value)"
         }
         let body = ([message] + fields).joined(separator: " ")
         let safe = redactCredentials(body.replacingOccurrences(of: "\n", with: " "))

@@ -16,7 +16,7 @@ struct RetentionService: Service {
     let maxNap: Duration = .seconds(5)
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await loop() }
+        await cancelWhenGracefulShutdown { await loop() }
     }
 
     func loop() async {
@@ -36,11 +36,14 @@ struct RetentionService: Service {
                 guard await nap(maxNap) else { return }
                 continue
             }
-            guard let due = cron.next(after: Date(), in: policy.timeZone) else { return }
+            guard let due = cron.next(after: Date(), in: policy.timeZone) else {
+                guard await nap(maxNap) else { return }
+                continue
+            }
             var reloaded = false
             while Date() < due {
                 guard await nap(min(maxNap, .seconds(max(0, due.timeIntervalSinceNow)))) else { return }
-                if await state.generation != generation { reloaded = true; break }
+                if Date() < due, await state.generation != generation { reloaded = true; break }
             }
             if reloaded { continue }
             prune(policy)

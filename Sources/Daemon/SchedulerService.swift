@@ -162,12 +162,12 @@ struct SchedulerService: Service {
                                                          lastRun: lastRun[schedule.name + "\u{0}" + target], now: now, policy: .once)
                 else { continue }
                 let offset = Planner.offset(schedule: spec, target: target, window: spec.stagger)
-                let start = now.addingTimeInterval(offset.seconds)
+                let start = now.addingTimeInterval(offset.timeInterval)
                 logger.info("catching up a missed firing", metadata: [
                     "schedule": "\(schedule.name)", "target": "\(target)", "missed": "\(CaptureRunner.format(missed))",
                 ])
                 out.append(PlannedCapture(schedule: schedule.name, target: target, kinds: spec.kinds, fireTime: missed, offset: offset,
-                                          plannedStart: start, plannedEnd: start.addingTimeInterval(spec.estimatedCaptureDuration.seconds)))
+                                          plannedStart: start, plannedEnd: start.addingTimeInterval(spec.estimatedCaptureDuration.timeInterval)))
             }
         }
         return out

@@ -11,7 +11,7 @@ struct WatchdogService: Service {
     let interval: Duration
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 notifier.notify("WATCHDOG=1")
                 guard await nap(interval) else { return }

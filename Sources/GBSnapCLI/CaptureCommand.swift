@@ -3,6 +3,7 @@ import Capture
 import Config
 import Foundation
 import GBSnapCore
+import Logging
 import SnapshotStore
 import Snapshotter
 
@@ -85,7 +86,10 @@ extension GBSnapCommand {
                     parameters.traceSeconds = seconds
                 }
                 let store = try SnapshotStore(root: storeRoot, create: true)
-                let snapshotter = try Snapshotter(store: store)
+                // Failures are reported below, one warning per artifact; the library's progress lines are not needed here.
+                var logger = Logger(label: "gbsnap.capture")
+                logger.logLevel = .error
+                let snapshotter = try Snapshotter(store: store, logger: logger)
                 let entry: CatalogEntry
                 do {
                     entry = try await snapshotter.take(CaptureRequest(target: spec, kinds: requestKinds, parameters: parameters),

