@@ -57,8 +57,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Daemon", dependencies: [
-            "Snapshotter", "Capture", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
+            "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GBSnapCLI", dependencies: [
@@ -86,6 +87,6 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "gbsnap"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "gbsnap"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "gbsnap"]),
     ]
 )

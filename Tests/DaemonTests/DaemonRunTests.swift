@@ -219,7 +219,9 @@ struct DaemonRunTests {
         first.signal(SIGTERM)
         #expect(await first.exitStatus() == 0)
         // Once the first daemon is gone, the store can be served again.
-        let third = try await Self.startDaemon(configPath: configPath, listener: listener)
+        let listener2 = try NotifySocketListener()
+        defer { listener2.stop() }
+        let third = try await Self.startDaemon(configPath: configPath, listener: listener2)
         third.signal(SIGTERM)
         #expect(await third.exitStatus() == 0)
     }
