@@ -1,3 +1,4 @@
+import ArchiveIO
 import ArgumentParser
 import Foundation
 import GBSnapCore
@@ -23,8 +24,16 @@ extension GBSnapCommand {
             try await reportingFailures {
                 let importFiles = try files.map { path in
                     if let forcedKind { return ImportFile(path: path, kind: forcedKind) }
+                    // Text kinds are recognised from their first bytes; only profiles (which
+                    // must be decoded to tell heap from allocs) are read whole.
                     let head: [UInt8]
-                    do { head = try SystemIO.readFile(path, limit: 1 << 30) } catch {
+                    do {
+                        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+                        defer { try? handle.close() }
+                        let prefix = Array(try handle.read(upToCount: 4096) ?? Data())
+                        head = Gzip.hasGzipMagic(prefix) || prefix.first == 0x0A
+                            ? try SystemIO.readFile(path, limit: 256 << 20) : prefix
+                    } catch {
                         throw ArtifactSniffer.Unrecognised(path: path, reason: "cannot be read (\(error))")
                     }
                     return ImportFile(path: path, kind: try ArtifactSniffer.kind(of: head, path: path))
