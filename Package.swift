@@ -77,6 +77,9 @@ let package = Package(
             "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Retention", "SnapshotStore", "Capture",
         ]),
 
+        // Shared by the test targets: builds and runs the Go fixture service.
+        .target(name: "GBSnapTestSupport", path: "Tests/Support"),
+
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
@@ -85,8 +88,8 @@ let package = Package(
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "gbsnap"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "gbsnap"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "GBSnapTestSupport", "gbsnap"]),
     ]
 )

@@ -1,3 +1,4 @@
+import GBSnapTestSupport
 import Capture
 import Foundation
 import GBSnapCore

@@ -1,3 +1,4 @@
+import GBSnapTestSupport
 import Foundation
 import SnapshotStore
 import Testing

@@ -1,3 +1,4 @@
+import GBSnapTestSupport
 import Config
 import Foundation
 import Scheduling

@@ -14,33 +14,34 @@ import FoundationNetworking
 #endif
 
 /// Why the fixture could not be built or started.
-struct GoFixtureError: Error, CustomStringConvertible {
-    var description: String
+public struct GoFixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// One running instance of the Go fixture service.
-final class GoFixture: @unchecked Sendable {
+public final class GoFixture: @unchecked Sendable {
     /// `127.0.0.1:PORT` as printed by the fixture.
-    let address: String
+    public let address: String
     /// Port the fixture listens on.
-    let port: Int
+    public let port: Int
     /// Scheme (`http`, or `https` when started with TLS).
-    let scheme: String
+    public let scheme: String
     /// Path of the fixture's self-signed certificate (a CA file for clients) when started with TLS.
-    let certificateFile: String?
+    public let certificateFile: String?
     private let process: Process
     private let workDirectory: URL
 
     /// `http://127.0.0.1:PORT` (or `https://...`).
-    var baseURL: String { "\(scheme)://\(address)" }
+    public var baseURL: String { "\(scheme)://\(address)" }
 
     /// Go toolchain version used to build the fixture, e.g. `go1.19.8`.
-    static var goVersion: String {
+    public static var goVersion: String {
         get async throws { try await builtBinary.value.goVersion }
     }
 
     /// Minor version of the Go that built the fixture (19 for go1.19.8).
-    static var goMinorVersion: Int {
+    public static var goMinorVersion: Int {
         get async throws {
             let version = try await goVersion
             let parts = version.dropFirst(2).split(separator: ".")
@@ -65,7 +66,7 @@ final class GoFixture: @unchecked Sendable {
     }
 
     /// Builds and starts a fixture; `tls` makes it serve HTTPS with a fresh self-signed certificate.
-    static func start(tls: Bool = false, arguments: [String] = []) async throws -> GoFixture {
+    public static func start(tls: Bool = false, arguments: [String] = []) async throws -> GoFixture {
         let build = try await builtBinary.value
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -117,7 +118,7 @@ final class GoFixture: @unchecked Sendable {
 
     /// Sends SIGTERM and waits for the fixture to exit; returns its exit status.
     @discardableResult
-    func stop() -> Int32 {
+    public func stop() -> Int32 {
         if process.isRunning {
             process.terminate()
         }
@@ -128,7 +129,7 @@ final class GoFixture: @unchecked Sendable {
 
     /// GETs a control endpoint such as `/leak?kind=chansend&n=25` (plain HTTP only) and returns the body.
     @discardableResult
-    func get(_ pathAndQuery: String) async throws -> String {
+    public func get(_ pathAndQuery: String) async throws -> String {
         guard scheme == "http", let url = URL(string: baseURL + pathAndQuery) else {
             throw GoFixtureError(description: "control requests need a plain-HTTP fixture and a valid path, not \(pathAndQuery)")
         }
