@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// One module per concept. Pure value-type cores (Cron, Scheduling, Retention, Profiles, Diff)
-/// have no I/O; C interop lives only in ArchiveIO; the CLI parses and delegates.
+/// One module per concept. Pure value-type cores (CivilTime, Cron, Scheduling, Retention, Profiles,
+/// Diff) have no I/O; C interop lives only in ArchiveIO; the CLI parses and delegates.
 let package = Package(
     name: "gbsnap",
     platforms: [.macOS(.v13)],
@@ -25,13 +25,16 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .target(name: "ArchiveIO", dependencies: ["CZlib", "CArchive"]),
 
+        // Proleptic-Gregorian day arithmetic shared by Cron, Retention and GBSnapCore; no dependencies.
+        .target(name: "CivilTime"),
+
         // Shared low-level pieces: timestamps, durations, sizes, syscalls, locks, hashing.
-        .target(name: "GBSnapCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GBSnapCore", dependencies: ["CivilTime", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Pure cores.
-        .target(name: "Cron"),
+        .target(name: "Cron", dependencies: ["CivilTime"]),
         .target(name: "Scheduling", dependencies: ["Cron"]),
-        .target(name: "Retention"),
+        .target(name: "Retention", dependencies: ["CivilTime"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO"]),
         .target(name: "Diff", dependencies: ["Profiles"]),
 
@@ -77,19 +80,20 @@ let package = Package(
             "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Retention", "SnapshotStore", "Capture",
         ]),
 
-        // Shared by the test targets: builds and runs the Go fixture service.
+        // Shared by the test targets: the Go fixture service, temporary directories, sample paths.
         .target(name: "GBSnapTestSupport", path: "Tests/Support"),
 
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
-        .testTarget(name: "RetentionTests", dependencies: ["Retention"]),
+        .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles"]),
-        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "gbsnap"]),
+        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "GBSnapTestSupport", "gbsnap"]),
     ]
 )

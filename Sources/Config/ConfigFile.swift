@@ -41,7 +41,14 @@ public struct ConfigFile: Sendable {
     public var scheduleSpecs: [ScheduleSpec] { schedules.map(\.spec) }
 
     /// A planner for all schedules with the config's concurrency cap.
-    public func planner() -> Planner { Planner(schedules: scheduleSpecs, maxConcurrent: maxConcurrent) }
+    /// The planner for these schedules. With `modelConcurrencyCap`, `max_concurrent` is modelled
+    /// with the estimated capture durations (what `gbsnap schedule` shows: a forecast). The daemon
+    /// passes false: it enforces the cap live with real durations, and modelling it with the
+    /// estimate (1 s per kind, far longer than a typical small capture) would postpone captures
+    /// that could run on time.
+    public func planner(modelConcurrencyCap: Bool = true) -> Planner {
+        Planner(schedules: scheduleSpecs, maxConcurrent: modelConcurrencyCap ? maxConcurrent : nil)
+    }
 
     /// Reads and validates the file at `path`; every problem found is reported at once.
     public static func load(path: String) throws(ConfigErrors) -> ConfigFile {

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A parsed cron expression with a next-fire engine.

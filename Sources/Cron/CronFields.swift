@@ -1,3 +1,5 @@
+import CivilTime
+
 /// The parsed, bit-set form of a field-based cron expression, and the naive-calendar search over it.
 struct CronFields: Sendable, Hashable {
     var seconds: UInt64 = 1  // bit n = second n; 5-field expressions fire at second 0

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// ISO 8601 timestamps with an explicit UTC offset, e.g. `2026-03-08T03:00:00-04:00`.

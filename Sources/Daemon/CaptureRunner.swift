@@ -5,6 +5,9 @@ import Snapshotter
 
 /// Runs captures through the `Snapshotter`, at most `maxConcurrent` at once and never two of one
 /// target at once; at shutdown, waits for in-flight captures up to a grace period, then cancels them.
+///
+/// Captures waiting for a slot queue in launch (planned) order and are woken when a slot frees,
+/// so a firing of thousands of targets costs nothing while it waits.
 actor CaptureRunner {
     let snapshotter: Snapshotter
     let logger: Logger
@@ -12,7 +15,14 @@ actor CaptureRunner {
     private var tasks: [UInt64: Task<Void, Never>] = [:]
     private var nextID: UInt64 = 0
     private var busyTargets: Set<String> = []
+    private var waiters: [Waiter] = []
     private var accepting = true
+
+    private struct Waiter {
+        let id: UInt64
+        let target: String
+        let continuation: CheckedContinuation<Bool, Never>
+    }
 
     init(snapshotter: Snapshotter, maxConcurrent: Int, logger: Logger) {
         self.snapshotter = snapshotter
@@ -25,7 +35,10 @@ actor CaptureRunner {
     /// Captures running now.
     var running: Int { busyTargets.count }
 
-    func setMaxConcurrent(_ n: Int) { maxConcurrent = max(1, n) }
+    func setMaxConcurrent(_ n: Int) {
+        maxConcurrent = max(1, n)
+        grantSlots()
+    }
 
     /// Starts one capture in the background (ignored once shutdown began).
     func launch(_ request: CaptureRequest, schedule: String, scheduledAt: Date) {
@@ -39,12 +52,8 @@ actor CaptureRunner {
         defer { tasks[id] = nil }
         let target = request.target.name
         // A capture that outlived its planned end delays the next one of the same target.
-        while busyTargets.count >= maxConcurrent || busyTargets.contains(target) {
-            guard await nap(.milliseconds(20)) else { return }
-        }
-        guard !Task.isCancelled else { return }
-        busyTargets.insert(target)
-        defer { busyTargets.remove(target) }
+        guard await acquireSlot(id: id, target: target) else { return }
+        defer { releaseSlot(target: target) }
         logger.info("capture started", metadata: [
             "schedule": "\(schedule)", "target": "\(target)", "kinds": "\(request.kinds.map(\.rawValue).joined(separator: ","))",
             "planned": "\(Self.format(scheduledAt))",
@@ -56,10 +65,63 @@ actor CaptureRunner {
         }
     }
 
+    /// Waits for a free slot and a free target, in launch order. False when cancelled first.
+    private func acquireSlot(id: UInt64, target: String) async -> Bool {
+        if waiters.isEmpty && canStart(target) {
+            busyTargets.insert(target)
+            return true
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                if Task.isCancelled || !accepting {
+                    continuation.resume(returning: false)
+                } else {
+                    waiters.append(Waiter(id: id, target: target, continuation: continuation))
+                    grantSlots()
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id: id) }
+        }
+    }
+
+    private func canStart(_ target: String) -> Bool {
+        busyTargets.count < maxConcurrent && !busyTargets.contains(target)
+    }
+
+    private func releaseSlot(target: String) {
+        busyTargets.remove(target)
+        grantSlots()
+    }
+
+    /// Wakes waiters in order while slots are free; one whose target is busy keeps its place.
+    private func grantSlots() {
+        var i = 0
+        while i < waiters.count && busyTargets.count < maxConcurrent {
+            let w = waiters[i]
+            if busyTargets.contains(w.target) {
+                i += 1
+                continue
+            }
+            waiters.remove(at: i)
+            busyTargets.insert(w.target)
+            w.continuation.resume(returning: true)
+        }
+    }
+
+    private func cancelWaiter(id: UInt64) {
+        guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: i).continuation.resume(returning: false)
+    }
+
     /// Stops accepting captures, waits up to `grace` for in-flight ones, cancels the rest and
     /// waits for them to unwind. Returns how many were cancelled.
     func drain(grace: Duration) async -> Int {
         accepting = false
+        // Captures still waiting for a slot do not start any more.
+        let waiting = waiters
+        waiters = []
+        for w in waiting { w.continuation.resume(returning: false) }
         let deadline = ContinuousClock.now + grace
         while !tasks.isEmpty && ContinuousClock.now < deadline {
             if !(await nap(.milliseconds(50))) { break }

@@ -51,7 +51,7 @@ struct SchedulerService: Service {
 
     func loop() async {
         var (config, generation) = await state.current()
-        var planner = config.planner()
+        var planner = config.planner(modelConcurrencyCap: false)
         var now = Date()
         var queue = catchUp(config: config, planner: planner, now: now)
         var windowEnd = now
@@ -66,7 +66,7 @@ struct SchedulerService: Service {
                 let from = min(queue.map(\.fireTime).min() ?? now, now)
                 config = current
                 generation = currentGeneration
-                planner = config.planner()
+                planner = config.planner(modelConcurrencyCap: false)
                 await runner.setMaxConcurrent(config.maxConcurrent)
                 windowEnd = now.addingTimeInterval(horizon)
                 queue = planner.plan(from: from, until: windowEnd)

@@ -7,7 +7,7 @@ enum BenchMain {
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         guard !args.isEmpty else {
-            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|retention-plan|prune|capture ...")
+            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|retention-plan|prune|capture|daemon ...")
             exit(2)
         }
         let name = args.removeFirst()
@@ -19,6 +19,7 @@ enum BenchMain {
             case "retention-plan": try benchRetentionPlan(arguments: args)
             case "prune": try benchPrune(arguments: args)
             case "capture": try await benchCapture(arguments: args)
+            case "daemon": try benchDaemon(arguments: args)
             default:
                 print("unknown benchmark \(name)")
                 exit(2)

@@ -243,17 +243,9 @@ enum PruneBench {
     /// (`{"crc":"<crc32 of rec, 8 hex>","rec":{"op":"put","entry":{...}}}`), one per target,
     /// oldest first. Returns the bytes written.
     static func writeCatalog(_ entries: [CatalogEntry], root: String) throws -> Int {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var total = 0
         for (target, group) in Dictionary(grouping: entries, by: \.target) {
-            var shard: [UInt8] = []
-            for e in group.sorted(by: { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) }) {
-                let rec = Array(#"{"entry":"#.utf8) + Array(try encoder.encode(e)) + Array(#","op":"put"}"#.utf8)
-                let hex = String(CRC32.checksum(rec), radix: 16)
-                shard += Array(#"{"crc":""#.utf8) + Array((String(repeating: "0", count: 8 - hex.count) + hex).utf8)
-                shard += Array(#"","rec":"#.utf8) + rec + Array("}\n".utf8)
-            }
+            let shard = SnapshotStore.catalogShard(group.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) })
             try SystemIO.writeFileAtomically("\(root)/catalog/\(target).jsonl", bytes: shard)
             total += shard.count
         }

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// ISO 8601 timestamps as gbsnap reads and writes them.
@@ -95,17 +96,14 @@ extension Timestamp {
     /// Calendar: the catalog formats and parses millions of these.
     public static func formatUTCFast(_ date: Date) -> String {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let millis = Int(((totalMillis % 1000) + 1000) % 1000)
-        let seconds = (totalMillis - Int64(millis)) / 1000
-        var days = seconds / 86_400
-        var secOfDay = seconds % 86_400
-        if secOfDay < 0 { secOfDay += 86_400; days -= 1 }
-        let (y, m, d) = civil(fromDays: days)
+        let seconds = CivilCalendar.floorDiv(totalMillis, 1000)
+        let millis = Int(totalMillis - seconds * 1000)
+        let f = CivilCalendar.fields(wall: seconds)
         func pad(_ v: Int, _ width: Int) -> String {
             let s = String(v)
             return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(secOfDay / 3600), 2)):\(pad(Int(secOfDay % 3600 / 60), 2)):\(pad(Int(secOfDay % 60), 2)).\(pad(millis, 3))Z"
+        return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2)).\(pad(millis, 3))Z"
     }
 
     /// Parses exactly the output of `formatUTCFast` (or without milliseconds); nil otherwise.
@@ -131,32 +129,7 @@ extension Timestamp {
             ms = v
         }
         utf8.removeAll()
-        let days = daysFromCivil(y, mo, d)
-        let total = (days * 86_400 + Int64(h * 3600 + mi * 60 + s)) * 1000 + Int64(ms)
+        let total = CivilCalendar.wall(year: y, month: mo, day: d, hour: h, minute: mi, second: s) * 1000 + Int64(ms)
         return Date(timeIntervalSince1970: Double(total) / 1000)
-    }
-
-    // Howard Hinnant's days_from_civil / civil_from_days.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
-        let y = Int64(m <= 2 ? y0 - 1 : y0)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64((m + 9) % 12)
-        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
     }
 }

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Why a snapshot is kept or removed; rendered as the human strings of ``RetentionDecision/reasons``.
@@ -237,13 +238,13 @@ enum RetentionTimestamp {
         let t = date.timeIntervalSince1970
         guard t.isFinite, abs(t) < 1e15 else { return "\(t)" }
         var millis = Int((t * 1000).rounded())
-        let totalSeconds = PeriodKeys.floorDiv(millis, 1000)
+        let totalSeconds = CivilCalendar.floorDiv(millis, 1000)
         millis -= totalSeconds * 1000
-        let day = PeriodKeys.floorDiv(totalSeconds, 86_400)
+        let day = CivilCalendar.floorDiv(totalSeconds, 86_400)
         let secondOfDay = totalSeconds - day * 86_400
         let two = PeriodKeys.twoDigits
         let clock = "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
-        var s = "\(CivilDate(daysSince1970: day))T\(clock)"
+        var s = "\(PeriodKeys.describeDay(day))T\(clock)"
         if millis != 0 {
             let m = String(millis)
             s += "." + String(repeating: "0", count: 3 - m.count) + m

@@ -13,7 +13,7 @@ import GBSnapCore
 struct Catalog {
     let directory: String
 
-    enum Record: Codable {
+    enum Record: Codable, Equatable {
         case put(CatalogEntry)
         case del(String)
 
@@ -60,38 +60,45 @@ struct Catalog {
         let bytes: [UInt8]
         do { bytes = try SystemIO.readFile(path, limit: Int.max) } catch { throw StoreError.io(error, doing: "read the catalog") }
         let records = try Self.decodeShard(bytes, path: path)
-        var byID: [String: Int] = [:]
-        var list: [CatalogEntry?] = []
+        var list: [CatalogEntry] = []
         list.reserveCapacity(records.count)
+        var replaced = false
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(records.count)
         for record in records {
             switch record {
             case .put(let e):
-                if let i = byID[e.id] { list[i] = nil }
-                byID[e.id] = list.count
+                if let i = byID.updateValue(list.count, forKey: e.id) { list[i].id = ""; replaced = true }
                 list.append(e)
             case .del(let id):
-                if let i = byID.removeValue(forKey: id) { list[i] = nil }
+                if let i = byID.removeValue(forKey: id) { list[i].id = ""; replaced = true }
             }
         }
-        return list.compactMap { $0 }.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) }
+        if replaced { list.removeAll { $0.id.isEmpty } }  // ids are never empty
+        return Self.sortedByTime(list)
+    }
+
+    /// Oldest first, ties by id. Shards are appended in time order, so usually this only checks.
+    static func sortedByTime(_ list: [CatalogEntry]) -> [CatalogEntry] {
+        func before(_ a: CatalogEntry, _ b: CatalogEntry) -> Bool { a.takenAt != b.takenAt ? a.takenAt < b.takenAt : a.id < b.id }
+        var sorted = true
+        for i in list.indices.dropFirst() where before(list[i], list[i - 1]) { sorted = false; break }
+        return sorted ? list : list.sorted(by: before)
     }
 
     /// All live entries, oldest first.
     func allEntries() throws -> [CatalogEntry] {
         var all: [CatalogEntry] = []
         for t in try targets() { all += try entries(target: t) }
-        return all.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) }
+        return Self.sortedByTime(all)
     }
 
     static func decodeShard(_ bytes: [UInt8], path: String) throws -> [Record] {
-        // Gather each line's verified `rec` into one JSON array: one decoder call per shard is
-        // much faster than one per line.
-        var array: [UInt8] = [UInt8(ascii: "[")]
-        array.reserveCapacity(bytes.count)
+        var records: [Record] = []
         var lineNumber = 0
         var start = 0
-        var count = 0
         var damaged: Int?
+        var unreadable: (line: Int, reason: String)?
         bytes.withUnsafeBufferPointer { buf in
             while start < buf.count {
                 guard let nl = buf[start...].firstIndex(of: UInt8(ascii: "\n")) else { break }  // torn tail
@@ -107,27 +114,25 @@ struct Catalog {
                 else { damaged = lineNumber; return }
                 let rec = UnsafeBufferPointer(rebasing: line[headerLength..<(line.count - 1)])
                 guard CRC32.checksum(UnsafeRawBufferPointer(rec)) == crc else { damaged = lineNumber; return }
-                if count > 0 { array.append(UInt8(ascii: ",")) }
-                array.append(contentsOf: rec)
-                count += 1
+                do {
+                    records.append(try CatalogJSONReader.record(rec))
+                } catch {
+                    unreadable = (lineNumber, "\(error)")
+                    return
+                }
             }
         }
         if let damaged {
             throw StoreError(.corruptCatalog, "catalog \(path) is damaged at line \(damaged) (checksum mismatch or malformed line); run `gbsnap reindex` to rebuild it from the archives")
         }
-        array.append(UInt8(ascii: "]"))
-        do {
-            return try JSONDecoder().decode([Record].self, from: Data(array))
-        } catch {
-            throw StoreError(.corruptCatalog, "catalog \(path) holds a record gbsnap cannot read (\(error)); run `gbsnap reindex` to rebuild it from the archives")
+        if let unreadable {
+            throw StoreError(.corruptCatalog, "catalog \(path) holds a record gbsnap cannot read at line \(unreadable.line) (\(unreadable.reason)); run `gbsnap reindex` to rebuild it from the archives")
         }
+        return records
     }
 
-    static func encodeLine(_ record: Record) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let rec: [UInt8]
-        do { rec = Array(try encoder.encode(record)) } catch { throw StoreError.io(error, doing: "encode a catalog record") }
+    static func encodeLine(_ record: Record) -> [UInt8] {
+        let rec = CatalogJSONWriter.record(record)
         let crc = rec.withUnsafeBytes { CRC32.checksum($0) }
         var hex = String(crc, radix: 16)
         hex = String(repeating: "0", count: 8 - hex.count) + hex
@@ -138,7 +143,7 @@ struct Catalog {
     func append(_ records: [Record], target: String) throws {
         let path = shardPath(target)
         var payload: [UInt8] = []
-        for r in records { payload += try Self.encodeLine(r) }
+        for r in records { payload += Self.encodeLine(r) }
         do {
             let existed = SystemIO.fileSize(path) != nil
             try cutTornTail(path)
@@ -155,7 +160,7 @@ struct Catalog {
     /// Rewrites a shard with exactly `entries` (compaction, reindex), atomically.
     func rewrite(target: String, entries: [CatalogEntry]) throws {
         var payload: [UInt8] = []
-        for e in entries { payload += try Self.encodeLine(.put(e)) }
+        for e in entries { payload += Self.encodeLine(.put(e)) }
         do {
             if entries.isEmpty {
                 try SystemIO.unlinkIfPresent(shardPath(target))
@@ -178,5 +183,13 @@ struct Catalog {
         let bytes = try SystemIO.readFile(path, limit: Int.max)
         let keep = (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
         try SystemIO.truncate(path, to: Int64(keep))
+    }
+}
+
+extension SnapshotStore {
+    /// The bytes of a catalog shard holding exactly `entries` (one target's, oldest first), as
+    /// gbsnap writes it; for building large stores in benchmarks without archiving each snapshot.
+    public static func catalogShard(_ entries: [CatalogEntry]) -> [UInt8] {
+        entries.flatMap { Catalog.encodeLine(.put($0)) }
     }
 }

@@ -60,34 +60,6 @@ final class LockedData: @unchecked Sendable {
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
 
-struct TempDir {
-    let path: String
-
-    init(_ label: String = "gbsnap-cli") {
-        path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-enum Samples {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/samples").path
-
-    static func path(_ rel: String) -> String { "\(root)/\(rel)" }
-}
-
-func files(under dir: String) -> [String] {
-    guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
-    var out: [String] = []
-    while let rel = e.nextObject() as? String {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "\(dir)/\(rel)", isDirectory: &isDir), !isDir.boolValue { out.append(rel) }
-    }
-    return out.sorted()
-}
-
 /// `go` from PATH or the usual places; tests that need it fail (not skip) without it.
 func goTool() throws -> String {
     for p in ["/usr/bin/go", "/usr/local/go/bin/go", "/usr/lib/go/bin/go"] where FileManager.default.isExecutableFile(atPath: p) { return p }

@@ -1,9 +1,10 @@
 import Foundation
+import GBSnapTestSupport
 import Testing
 
 /// A store holding real sample pairs imported through `gbsnap import`, and the `go tool pprof` oracle.
 struct DiffFixture {
-    let tmp = TempDir("gbsnap-diff")
+    let tmp = TemporaryDirectory("gbsnap-diff")
     var store: String { "\(tmp.path)/store" }
 
     /// Imports files as one snapshot; returns its id.

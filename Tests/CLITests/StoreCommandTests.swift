@@ -1,10 +1,11 @@
 import Foundation
+import GBSnapTestSupport
 import Testing
 
 /// End-to-end tests of the store commands through the real binary.
 @Suite struct StoreCommandTests {
     @Test func importListShowExportRoundTripWithGoToolPprofTarAndBsdtar() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
         let store = "\(tmp.path)/store"
         let heap = Samples.path("go1.27/heap-gc-b.pb.gz")
         let imported = try gbsnap(["import", heap, Samples.path("go1.27/goroutine-b.debug2.txt"), Samples.path("go1.27/vars-b.json"),
@@ -30,7 +31,7 @@ import Testing
         let out = "\(tmp.path)/export"
         let export = try gbsnap(["export", String(id.prefix(24)), "--output", out], store: store)
         #expect(export.status == 0, "\(export.stderr)")
-        #expect(files(under: out) == ["heap.pb.gz", "manifest.json", "stacks.debug2.txt", "vars.json"])
+        #expect(regularFiles(under: out) == ["heap.pb.gz", "manifest.json", "stacks.debug2.txt", "vars.json"])
         #expect(FileManager.default.contentsEqual(atPath: "\(out)/heap.pb.gz", andPath: heap))
 
         // go tool pprof opens the exported profile directly.
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func importDetectsEveryKind() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
         let cases: [(String, String)] = [
             ("go1.27/heap-gc-a.pb.gz", "heap"), ("go1.27/allocs-gc-run.pb.gz", "allocs"), ("go1.27/goroutine-a.pb.gz", "goroutine"),
             ("go1.27/goroutineleak-a.pb.gz", "goroutineleak"), ("go1.27/cpu.pb.gz", "cpu"), ("go1.19/cpu-3s.pb.gz", "cpu"),
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func badInputFailsWithOneClearSentenceAndChangesNothing() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
         let store = "\(tmp.path)/store"
         #expect(try gbsnap(["import", Samples.path("go1.19/vars-a.json"), "--target", "api"], store: store).status == 0)
         let before = try gbsnap(["list", "--json"], store: store).stdout
@@ -103,16 +104,16 @@ import Testing
         #expect(try gbsnap(["list", "--since", "yesterday"], store: store).status == 2)
         #expect(try gbsnap(["import", junk, "--target", "api", "--kind", "nonsense"], store: store).status == 2)
         #expect(try gbsnap(["list", "--json"], store: store).stdout == before)
-        #expect(files(under: "\(store)/.tmp").isEmpty)
+        #expect(regularFiles(under: "\(store)/.tmp").isEmpty)
     }
 
     @Test func verifyNamesDamagedArchivesAndExitsOne() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
         let store = "\(tmp.path)/store"
         let id = try gbsnap(["import", Samples.path("go1.27/goroutine-b.debug2.txt"), "--target", "api"], store: store)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try gbsnap(["import", Samples.path("go1.27/goroutine-a.debug2.txt"), "--target", "api"], store: store)
-        let archive = try #require(files(under: "\(store)/snapshots").first { $0.contains(id) })
+        let archive = try #require(regularFiles(under: "\(store)/snapshots").first { $0.contains(id) })
         let path = "\(store)/snapshots/\(archive)"
         let handle = try #require(FileHandle(forUpdatingAtPath: path))
         try handle.truncate(atOffset: 200)
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func killDuringImportLeavesNoVisiblePartialSnapshot() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
         let store = "\(tmp.path)/store"
         // 64 MiB of random bytes: hashing and archiving take long enough to be killed in the middle.
         let big = "\(tmp.path)/big.trace"
@@ -149,7 +150,7 @@ import Testing
         // The next writer works and cleans up what the killed processes left in .tmp.
         let next = try gbsnap(["import", Samples.path("go1.19/vars-a.json"), "--target", "api"], store: store)
         #expect(next.status == 0, "\(next.stderr)")
-        #expect(files(under: "\(store)/.tmp").isEmpty)
+        #expect(regularFiles(under: "\(store)/.tmp").isEmpty)
         let verify = try gbsnap(["verify"], store: store)
         #expect(verify.status == 0, "\(verify.stdout)")
     }

@@ -96,6 +96,63 @@ struct DaemonRunTests {
         #expect(regularFiles(under: store + "/.tmp").isEmpty)
     }
 
+    @Test("max_concurrent is enforced live: six captures due at once run two at a time, each as soon as a slot frees")
+    func concurrencyCapIsEnforcedLive() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        let dir = try ScratchDirectory("daemon-cap")
+        defer { dir.cleanup() }
+        let store = dir.path + "/store"
+        let names = ["t1", "t2", "t3", "t4", "t5", "t6"]
+        // Each capture is one slow endpoint: the fixture drips 2 bytes one second apart.
+        let configPath = try dir.write("gbsnap.yaml", """
+            store: \(store)
+            max_concurrent: 2
+            targets:
+            \(names.map { "  - name: \($0)\n    url: \(fixture.baseURL)" }.joined(separator: "\n"))
+            schedules:
+              - name: slow
+                cron: "*/30 * * * * *"
+                targets: [\(names.joined(separator: ", "))]
+                kinds: [custom]
+                stagger: 0s
+                params:
+                  custom: [{ name: drip.bin, path: /fault/slowdrip/x, query: "bytes=2" }]
+            """)
+        let listener = try NotifySocketListener()
+        defer { listener.stop() }
+        let daemon = try await Self.startDaemon(configPath: configPath, listener: listener)
+        try await waitUntil("one snapshot of every target") { Set(Self.entries(store).map(\.target)).count == names.count }
+        daemon.signal(SIGTERM)
+        #expect(await daemon.exitStatus() == 0)
+
+        let sdk = try SnapshotStore(root: store, create: false)
+        let firstFiring = try #require(Self.entries(store).map(\.takenAt).min())
+        var intervals: [(start: Date, end: Date)] = []
+        for entry in Self.entries(store) where entry.takenAt == firstFiring {
+            #expect(entry.status == .complete)
+            let m = try sdk.readManifest(archivePath: sdk.path(forKey: entry.key))
+            let start = try #require(ISO8601DateFormatter.withFraction.date(from: m.startedAt))
+            let end = try #require(ISO8601DateFormatter.withFraction.date(from: m.finishedAt))
+            #expect(end.timeIntervalSince(start) >= 0.9, "a capture of the dripping endpoint takes about a second")
+            intervals.append((start, end))
+        }
+        #expect(intervals.count == names.count)
+        // Never more than two at once...
+        for probe in intervals.map(\.start) {
+            let running = intervals.filter { $0.start <= probe && probe < $0.end }.count
+            #expect(running <= 2, "\(running) captures running at \(probe)")
+        }
+        // ...and no slot stays idle while a capture waits: each wave starts when the previous ends.
+        let starts = intervals.map(\.start).sorted()
+        let ends = intervals.map(\.end).sorted()
+        for wave in 1..<3 {
+            for i in (2 * wave)..<(2 * wave + 2) {
+                #expect(starts[i].timeIntervalSince(ends[i - 2]) < 0.75, "capture \(i) waited \(starts[i].timeIntervalSince(ends[i - 2])) s after a slot freed")
+            }
+        }
+    }
+
     @Test("SIGHUP: RELOADING=1 with MONOTONIC_USEC then READY=1; a new schedule takes effect; a broken config is refused and logged")
     func reload() async throws {
         let fixture = try await GoFixture.start()

@@ -35,17 +35,6 @@ struct ScratchDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Regular files under `dir`, relative paths, sorted.
-func regularFiles(under dir: String) -> [String] {
-    guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
-    var out: [String] = []
-    while let rel = e.nextObject() as? String {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "\(dir)/\(rel)", isDirectory: &isDir), !isDir.boolValue { out.append(rel) }
-    }
-    return out.sorted()
-}
-
 /// Result of a finished command.
 struct CommandResult {
     var status: Int32

@@ -1,12 +1,13 @@
 import ArchiveIO
 import Foundation
 import GBSnapCore
+import GBSnapTestSupport
 import Testing
 @testable import SnapshotStore
 
 /// Bad input gets a clear error and loses nothing.
 @Suite struct DamageTests {
-    func storeWithTwoSnapshots(_ tmp: TempDir) throws -> (SnapshotStore, CatalogEntry, CatalogEntry) {
+    func storeWithTwoSnapshots(_ tmp: TemporaryDirectory) throws -> (SnapshotStore, CatalogEntry, CatalogEntry) {
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         let e1 = try store.importFiles([ImportFile(path: Samples.path("go1.27/goroutine-a.debug2.txt"), kind: .stacks)],
                                        target: "api", takenAt: date("2026-11-25T00:00:00Z"))
@@ -16,7 +17,7 @@ import Testing
     }
 
     @Test func verifyNamesEachDamagedArchive() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, e1, e2) = try storeWithTwoSnapshots(tmp)
         #expect(store.verify().isHealthy)
 
@@ -41,11 +42,11 @@ import Testing
             #expect("\(error)".contains(p2))
         }
         // The export left no partial files behind.
-        #expect(filesUnder("\(tmp.path)/out").allSatisfy { !$0.contains("partial") })
+        #expect(regularFiles(under: "\(tmp.path)/out").allSatisfy { !$0.contains("partial") })
     }
 
     @Test func verifyReportsMissingArchivesAndOrphans() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, e1, _) = try storeWithTwoSnapshots(tmp)
         let p1 = store.path(forKey: e1.key)
         try FileManager.default.moveItem(atPath: p1, toPath: "\(tmp.path)/elsewhere.tar.gz")
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func reindexRebuildsTheCatalogFromManifestsAlone() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, e1, e2) = try storeWithTwoSnapshots(tmp)
         let e3 = try store.importFiles([ImportFile(path: Samples.path("go1.19/vars-a.json"), kind: .vars)], target: "db",
                                        takenAt: date("2026-11-26T00:00:00Z"))
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func damagedCatalogIsDetectedNotSilentlyWrong() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, _, _) = try storeWithTwoSnapshots(tmp)
         let shard = "\(tmp.path)/store/catalog/api.jsonl"
         var bytes = try SystemIO.readFile(shard)
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func tornCatalogTailIsIgnoredAndCutByTheNextWriter() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, _, _) = try storeWithTwoSnapshots(tmp)
         let shard = "\(tmp.path)/store/catalog/api.jsonl"
         let fd = try SystemIO.openForAppend(shard)
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func writersWaitForTheLockAndThenGiveUpClearly() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: tmp.path, lockTimeout: 0.2)
         let holder = try #require(try FileLock.acquire("\(tmp.path)/.lock", mode: .exclusive, timeout: 0))
         do {
@@ -129,14 +130,14 @@ import Testing
         }
         holder.unlock()
         #expect(try store.list().isEmpty)
-        #expect(filesUnder("\(tmp.path)/snapshots").isEmpty)
-        #expect(filesUnder("\(tmp.path)/.tmp").isEmpty)
+        #expect(regularFiles(under: "\(tmp.path)/snapshots").isEmpty)
+        #expect(regularFiles(under: "\(tmp.path)/.tmp").isEmpty)
         _ = try store.importFiles([ImportFile(path: Samples.path("go1.19/vars-a.json"), kind: .vars)], target: "api", takenAt: Date())
         #expect(try store.list().count == 1)
     }
 
     @Test func exportRefusesMembersThatEscape() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         // Hostile archives made by Python's tarfile (not by gbsnap).
         let script = """
@@ -172,14 +173,14 @@ import Testing
                 #expect(e.code == .unsafeArchiveMember, "\(kind): \(e)")
                 #expect(e.message.contains(archive))
             }
-            #expect(filesUnder(out).isEmpty, "\(kind)")
+            #expect(regularFiles(under: out).isEmpty, "\(kind)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(tmp.path)/escaped.txt"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gbsnap-escaped-abs.txt"))
     }
 
     @Test func notAnArchiveIsNamedAsSuch() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         let garbage = tmp.file("garbage.tar.gz", "this is not an archive at all")
         do {
@@ -204,7 +205,7 @@ import Testing
     }
 
     @Test func fullDiskLeavesNoPartialSnapshotAndTheCatalogUnchanged() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let mountPoint = "\(tmp.path)/small"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         try run("/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint])
@@ -224,8 +225,8 @@ import Testing
         }
         #expect(try store.list() == [first])
         #expect(try SystemIO.readFile("\(mountPoint)/store/catalog/api.jsonl") == shardBefore)
-        #expect(filesUnder("\(mountPoint)/store/.tmp").isEmpty)
-        #expect(filesUnder("\(mountPoint)/store/snapshots").count == 1)
+        #expect(regularFiles(under: "\(mountPoint)/store/.tmp").isEmpty)
+        #expect(regularFiles(under: "\(mountPoint)/store/snapshots").count == 1)
 
         // Read-only store: a clear error, nothing changes.
         try run("/bin/mount", ["-o", "remount,ro", mountPoint])

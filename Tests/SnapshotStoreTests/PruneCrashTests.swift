@@ -1,6 +1,7 @@
 import ArchiveIO
 import Foundation
 import GBSnapCore
+import GBSnapTestSupport
 import Retention
 import Testing
 @testable import SnapshotStore
@@ -216,7 +217,7 @@ import Testing
 
     @Test func killedPrunesLeaveACompleteCatalogAndTheNextPruneOrVerifyFinishes() throws {
         let binary = try Self.gbsnapBinary()
-        let tmp = TempDir("gbsnap-prune-kill"); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory("gbsnap-prune-kill"); defer { tmp.cleanup() }
         let pristine = try Self.pristineStore("\(tmp.path)/pristine")
         let initial = try pristine.list()
         #expect(initial.count == 2400)

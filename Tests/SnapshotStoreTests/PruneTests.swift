@@ -1,5 +1,6 @@
 import Foundation
 import GBSnapCore
+import GBSnapTestSupport
 import Retention
 import Testing
 @testable import SnapshotStore
@@ -7,7 +8,7 @@ import Testing
 /// Builds small stores for the prune tests: one tiny imported file per snapshot, whose content
 /// (and so archive size) varies with `size`.
 struct PruneFixture {
-    let tmp = TempDir("gbsnap-prune")
+    let tmp = TemporaryDirectory("gbsnap-prune")
     let store: SnapshotStore
 
     init() throws {
@@ -241,7 +242,7 @@ func hourly(_ day: String, _ hours: ClosedRange<Int>) -> [String] {
         #expect(!SystemIO.isDirectory("\(base)/2025"))
         #expect(!SystemIO.isDirectory("\(base)/2026/11/24"))
         #expect(SystemIO.isDirectory("\(base)/2026/11/25"))
-        #expect(filesUnder(base).count == 1)
+        #expect(regularFiles(under: base).count == 1)
     }
 
     @Test func pruneClearsTempFilesOfKilledAtomicWrites() throws {

@@ -1,12 +1,13 @@
 import ArchiveIO
 import Foundation
 import GBSnapCore
+import GBSnapTestSupport
 import Testing
 @testable import SnapshotStore
 
 @Suite struct StoreTests {
     @Test func importWritesArchiveManifestAndCatalog() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         let heap = Samples.path("go1.27/heap-gc-a.pb.gz")
         let stacks = Samples.path("go1.27/goroutine-a.debug2.txt")
@@ -34,11 +35,11 @@ import Testing
         #expect(manifest.artifacts.map(\.sha256) == [try FileDigest.sha256(ofFile: heap).1, try FileDigest.sha256(ofFile: stacks).1])
         #expect(try store.list() == [entry])
         // No temp files left.
-        #expect(filesUnder("\(tmp.path)/store/.tmp").isEmpty)
+        #expect(regularFiles(under: "\(tmp.path)/store/.tmp").isEmpty)
     }
 
     @Test func selectorsResolveIdsPrefixesLatestAndTimes() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: tmp.path)
         let f = Samples.path("go1.19/heap-a.pb.gz")
         let times = ["2026-11-24T02:00:00Z", "2026-11-25T02:00:00Z", "2026-11-26T02:00:00Z"]
@@ -68,7 +69,7 @@ import Testing
     }
 
     @Test func listFilters() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: tmp.path)
         let heap = Samples.path("go1.19/heap-a.pb.gz"), vars = Samples.path("go1.19/vars-a.json")
         _ = try store.importFiles([ImportFile(path: heap, kind: .heap)], target: "a", takenAt: date("2026-11-24T00:00:00Z"))
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func failedAndPartialSnapshotsAreRecorded() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: tmp.path)
         let ok = tmp.file("heap.pb.gz", "x")
         let records = [
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func badTargetNamesAndMembersAreRefused() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: tmp.path)
         let f = tmp.file("x", "x")
         #expect(throws: StoreError.self) { try store.importFiles([ImportFile(path: f, kind: .vars)], target: "../etc", takenAt: Date()) }
@@ -124,11 +125,11 @@ import Testing
                          scheduledAt: nil, startedAt: Date(), finishedAt: Date(), artifacts: [record])
         #expect(throws: StoreError.self) { try store.write(manifest: m, files: ["../evil": f]) }
         #expect(try store.list().isEmpty)
-        #expect(filesUnder("\(tmp.path)/snapshots").isEmpty)
+        #expect(regularFiles(under: "\(tmp.path)/snapshots").isEmpty)
     }
 
     @Test func archivesAreByteIdenticalForTheSameInput() throws {
-        let tmp = TempDir(); defer { tmp.cleanup() }
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let a = try SnapshotStore(root: "\(tmp.path)/a"), b = try SnapshotStore(root: "\(tmp.path)/b")
         let f = Samples.path("go1.27/heap-gc-b.pb.gz")
         let rec = ArtifactRecord(name: "heap", kind: "heap", member: "heap.pb.gz", bytes: SystemIO.fileSize(f)!,
