@@ -28,6 +28,9 @@ let package = Package(
         // Proleptic-Gregorian day arithmetic shared by Cron, Retention and GBSnapCore; no dependencies.
         .target(name: "CivilTime"),
 
+        // The strict JSON scanner behind the catalog and expvar readers; no dependencies.
+        .target(name: "JSONScan"),
+
         // Shared low-level pieces: timestamps, durations, sizes, syscalls, locks, hashing.
         .target(name: "GBSnapCore", dependencies: ["CivilTime", .product(name: "Crypto", package: "swift-crypto")]),
 
@@ -35,12 +38,12 @@ let package = Package(
         .target(name: "Cron", dependencies: ["CivilTime"]),
         .target(name: "Scheduling", dependencies: ["Cron"]),
         .target(name: "Retention", dependencies: ["CivilTime"]),
-        .target(name: "Profiles", dependencies: ["ArchiveIO"]),
+        .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
         .target(name: "Diff", dependencies: ["Profiles"]),
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Retention",
+            "ArchiveIO", "GBSnapCore", "Retention", "JSONScan",
         ]),
         .target(name: "Config", dependencies: [
             "Cron", "Scheduling", "Retention", "GBSnapCore",
@@ -84,6 +87,7 @@ let package = Package(
         .target(name: "GBSnapTestSupport", path: "Tests/Support"),
 
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
+        .testTarget(name: "JSONScanTests", dependencies: ["JSONScan"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),

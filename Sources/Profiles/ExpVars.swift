@@ -1,4 +1,5 @@
 import Foundation
+import JSONScan
 
 /// The JSON document served by `/debug/vars` (Go `expvar`).
 public struct ExpVars: Sendable, Equatable {
@@ -35,8 +36,7 @@ public struct ExpVars: Sendable, Equatable {
 
     /// Parses `/debug/vars` JSON from a buffer of UTF-8 bytes.
     public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws -> ExpVars {
-        var reader = ExpVarJSONReader(bytes: buffer)
-        let root = try reader.parseDocument()
+        let root = try ExpVarJSONReader.document(buffer)
         guard case let .object(fields) = root else {
             throw ExpVarsError.notAnObject(found: root.kindName)
         }
@@ -272,216 +272,51 @@ public enum ExpVarsError: Error, Equatable, CustomStringConvertible {
 
 // MARK: - JSON reader
 
-/// A small strict JSON (RFC 8259) reader with a nesting limit, so hostile input cannot exhaust the stack.
-struct ExpVarJSONReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var i = 0
+/// Builds an ``ExpVarValue`` tree with the shared strict scanner.
+///
+/// Stricter than the reader it replaced: unpaired `\u` surrogates and invalid UTF-8 in strings are
+/// rejected instead of becoming U+FFFD. Go's `encoding/json` never writes either (it writes
+/// `\ufffd` itself), so only damaged or hand-made documents are affected.
+enum ExpVarJSONReader {
+    /// Nesting limit for a whole document, so hostile input cannot exhaust the stack.
     static let maxDepth = 256
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
-    mutating func parseDocument() throws -> ExpVarValue {
-        // Skip a UTF-8 byte order mark.
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
-        skipSpace()
-        guard i < bytes.count else { throw fail("the document is empty") }
-        let value = try parseValue(depth: 0)
-        skipSpace()
-        guard i == bytes.count else { throw fail("unexpected data after the top-level value") }
-        return value
-    }
-
-    private func fail(_ reason: String) -> ExpVarsError {
-        .invalidJSON(offset: i, reason: reason)
-    }
-
-    private mutating func skipSpace() {
-        while i < bytes.count {
-            let c = bytes[i]
-            guard c == 32 || c == 9 || c == 10 || c == 13 else { return }
-            i += 1
+    static func document(_ bytes: UnsafeBufferPointer<UInt8>) throws(ExpVarsError) -> ExpVarValue {
+        var scanner = JSONScanner(bytes, maxDepth: maxDepth)
+        if bytes.starts(with: byteOrderMark) { scanner.offset = byteOrderMark.count }
+        do throws(JSONScanError) {
+            guard !scanner.isAtEnd() else { throw scanner.error("the document is empty") }
+            let root = try value(&scanner)
+            try scanner.expectEnd()
+            return root
+        } catch {
+            throw .invalidJSON(offset: error.offset, reason: error.reason)
         }
     }
 
-    private mutating func parseValue(depth: Int) throws -> ExpVarValue {
-        guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth) levels") }
-        guard i < bytes.count else { throw fail("unexpected end of input") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"):
-            i += 1
+    static func value(_ scanner: inout JSONScanner) throws(JSONScanError) -> ExpVarValue {
+        switch try scanner.peekKind() {
+        case .object:
             var object: [String: ExpVarValue] = [:]
-            skipSpace()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
-                i += 1
-                return .object(object)
-            }
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let key = try parseString()
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
-                i += 1
-                skipSpace()
-                object[key] = try parseValue(depth: depth + 1)
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
-                throw fail("expected ',' or '}' in an object")
-            }
-        case UInt8(ascii: "["):
-            i += 1
+            try scanner.readObject { (scanner, key) throws(JSONScanError) in object[key] = try value(&scanner) }
+            return .object(object)
+        case .array:
             var array: [ExpVarValue] = []
-            skipSpace()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "]") {
-                i += 1
-                return .array(array)
+            try scanner.readArray { (scanner) throws(JSONScanError) in array.append(try value(&scanner)) }
+            return .array(array)
+        case .string:
+            return .string(try scanner.readString())
+        case .number:
+            switch try scanner.readNumber() {
+            case .integer(let n): return .integer(n)
+            case .double(let d): return .number(d)
             }
-            while true {
-                skipSpace()
-                array.append(try parseValue(depth: depth + 1))
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
-                throw fail("expected ',' or ']' in an array")
-            }
-        case UInt8(ascii: "\""):
-            return .string(try parseString())
-        case UInt8(ascii: "t"):
-            try literal("true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try literal("false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try literal("null")
+        case .bool:
+            return .bool(try scanner.readBool())
+        case .null:
+            try scanner.readNull()
             return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return try parseNumber()
-        default:
-            throw fail("unexpected character \(String(UnicodeScalar(bytes[i])).debugDescription)")
         }
-    }
-
-    private mutating func literal(_ word: StaticString) throws {
-        let n = word.utf8CodeUnitCount
-        guard bytes.count - i >= n else { throw fail("unexpected end of input") }
-        for k in 0..<n where bytes[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
-        i += n
-    }
-
-    private mutating func parseNumber() throws -> ExpVarValue {
-        let start = i
-        var integral = true
-        if bytes[i] == UInt8(ascii: "-") { i += 1 }
-        func digits() -> Int {
-            let from = i
-            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
-            return i - from
-        }
-        guard i < bytes.count else { throw fail("incomplete number") }
-        if bytes[i] == UInt8(ascii: "0") {
-            i += 1
-        } else if digits() == 0 {
-            throw fail("invalid number")
-        }
-        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
-            integral = false
-            i += 1
-            guard digits() > 0 else { throw fail("invalid number: no digits after '.'") }
-        }
-        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
-            integral = false
-            i += 1
-            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
-            guard digits() > 0 else { throw fail("invalid number: no digits in the exponent") }
-        }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        if integral, let value = Int64(text) { return .integer(value) }
-        guard let value = Double(text) else { throw fail("invalid number") }
-        return .number(value)
-    }
-
-    private mutating func parseString() throws -> String {
-        i += 1  // opening quote
-        var out: [UInt8] = []
-        let start = i
-        // Fast path: no escapes.
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-                i += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { break }
-            guard c >= 0x20 else { throw fail("control character in a string") }
-            i += 1
-        }
-        out.append(contentsOf: bytes[start..<i])
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: out, as: UTF8.self)
-            }
-            guard c >= 0x20 else { throw fail("control character in a string") }
-            if c != UInt8(ascii: "\\") {
-                out.append(c)
-                i += 1
-                continue
-            }
-            i += 1
-            guard i < bytes.count else { break }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if scalar >= 0xD800 && scalar < 0xDC00,
-                   bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                    i += 2
-                    let low = try hex4()
-                    if low >= 0xDC00 && low < 0xE000 {
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else {
-                        scalar = 0xFFFD
-                    }
-                }
-                let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                out.append(contentsOf: Array(String(Character(unicode)).utf8))
-            default:
-                throw fail("invalid escape in a string")
-            }
-        }
-        throw fail("unterminated string")
-    }
-
-    private mutating func hex4() throws -> UInt32 {
-        guard bytes.count - i >= 4 else { throw fail("incomplete \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[i]
-            let digit: UInt32
-            switch c {
-            case 48...57: digit = UInt32(c - 48)
-            case 65...70: digit = UInt32(c - 55)
-            case 97...102: digit = UInt32(c - 87)
-            default: throw fail("invalid \\u escape")
-            }
-            value = value << 4 | digit
-            i += 1
-        }
-        return value
     }
 }
