@@ -43,7 +43,12 @@ public final class TarGzWriter {
     }
 
     deinit {
-        if let handle { archive_write_free(handle) }
+        // An unfinished archive is abandoned, never flushed: by now its descriptor may be closed and
+        // its number reused by another file, which libarchive's flush-on-free would write into.
+        if let handle {
+            archive_write_fail(handle)
+            archive_write_free(handle)
+        }
     }
 
     /// Adds a regular-file member with the given bytes.

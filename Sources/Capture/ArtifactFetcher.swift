@@ -40,6 +40,8 @@ struct AttemptFailure: Error {
     var retryable: Bool
     var httpStatus: Int?
     var contentType: String?
+    /// The deadline passed before this attempt could send its request (after earlier attempts).
+    var neverSent = false
 }
 
 /// Byte count shared between the body-reading task and the task that reports a deadline.
@@ -80,6 +82,7 @@ struct ArtifactFetcher: Sendable {
         let deadline = start + budget
         var attempts = 0
         var backoff = Self.firstBackoff
+        var previous: AttemptFailure?
         while true {
             attempts += 1
             do {
@@ -96,9 +99,17 @@ struct ArtifactFetcher: Sendable {
                     ])
                     try? await Task.sleep(for: backoff)
                     backoff *= 2
+                    previous = error
                     continue
                 }
-                let suffix = attempts > 1 ? " (\(attempts) attempts)" : ""
+                var error = error
+                var suffix = attempts > 1 ? " (\(attempts) attempts)" : ""
+                if error.neverSent, var cause = previous {
+                    // Report what went wrong, not that time ran out before asking again.
+                    cause.detail += " (\(attempts - 1) attempt\(attempts == 2 ? "" : "s"); the deadline of \(format(budget)) passed before another)"
+                    error = cause
+                    suffix = ""
+                }
                 let failure = CaptureFailure(reason: error.reason, message: message(fetch, error.detail + suffix))
                 return FetchOutcome(
                     result: .failed(failure), httpStatus: error.httpStatus, contentType: error.contentType,
@@ -124,7 +135,8 @@ struct ArtifactFetcher: Sendable {
 
         let remaining = ContinuousClock().now.duration(to: deadline)
         guard remaining > .zero else {
-            throw AttemptFailure(reason: .deadlineExceeded, detail: "the deadline of \(format(budget)) passed before the request could be sent", retryable: false)
+            throw AttemptFailure(reason: .deadlineExceeded, detail: "the deadline of \(format(budget)) passed before the request could be sent",
+                                 retryable: false, neverSent: true)
         }
         let response: HTTPClientResponse
         do {
@@ -334,6 +346,8 @@ struct ArtifactFetcher: Sendable {
                 retryable: !fetch.mayStartProfile)
         case .tls(let detail):
             return AttemptFailure(reason: .tlsFailure, detail: "TLS failed: \(detail)", retryable: false)
+        case .clientCertificateRefused(let alert):
+            return AttemptFailure(reason: .tlsFailure, detail: "TLS failed: \(clientCertificateRefusal(alert))", retryable: false)
         case .cancelled:
             return AttemptFailure(reason: .cancelled, detail: "the capture was cancelled", retryable: false)
         case .protocolError(let detail):
@@ -341,6 +355,14 @@ struct ArtifactFetcher: Sendable {
         case .other(let detail):
             return AttemptFailure(reason: .connectionFailed, detail: "the request failed: \(detail)", retryable: false)
         }
+    }
+
+    /// Why the server refused the handshake, naming the configured client certificate if any.
+    private func clientCertificateRefusal(_ alert: String) -> String {
+        guard let certificate = target.clientCertificateFile else {
+            return "the server requires a client certificate and none is configured (it refused the handshake with TLS alert \(alert))"
+        }
+        return "the server refused the client certificate \"\(certificate)\" (TLS alert \(alert)); it accepts only certificates signed by a CA it trusts, unexpired and unrevoked"
     }
 
     private func classifyBodyError(
@@ -362,6 +384,8 @@ struct ArtifactFetcher: Sendable {
             return failure(.cancelled, "the capture was cancelled after \(bytes) bytes of the body")
         case .tls(let detail):
             return failure(.tlsFailure, "TLS failed after \(bytes) bytes of the body: \(detail)")
+        case .clientCertificateRefused(let alert):
+            return failure(.tlsFailure, "TLS failed after \(bytes) bytes of the body: \(clientCertificateRefusal(alert))")
         default:
             if let contentLength, bytes < contentLength {
                 return failure(.truncated, "the body ended after \(bytes) of the \(contentLength) bytes announced by Content-Length")
@@ -375,6 +399,8 @@ struct ArtifactFetcher: Sendable {
 enum ErrorClass {
     case refused, dns, connectTimeout, deadline, closed, cancelled
     case tls(String)
+    /// The server refused the client certificate, or its absence, with this TLS alert.
+    case clientCertificateRefused(alert: String)
     case protocolError(String)
     case other(String)
 

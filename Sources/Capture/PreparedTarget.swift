@@ -63,6 +63,8 @@ struct PreparedTarget: Sendable {
     var gateKey: String
     var headers: [(String, String)]
     var tls: TLSConfiguration?
+    /// The TLS client certificate file sent to an https target, named when the server refuses it.
+    var clientCertificateFile: String?
     var connectTimeout: Duration
     var totalTimeout: Duration
     var maxBytes: Int64
@@ -181,6 +183,7 @@ extension PreparedTarget {
             gateKey: gateKey,
             headers: headers,
             tls: tls,
+            clientCertificateFile: tls == nil ? nil : target.tls?.certFile,
             connectTimeout: target.timeouts.connect,
             totalTimeout: target.timeouts.total,
             maxBytes: target.maxArtifactBytes,
@@ -319,6 +322,17 @@ extension PreparedTarget {
                 config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             } catch {
                 throw fail(.tlsFileInvalid, "TLS client key file \"\(key)\" is not a PEM private key")
+            }
+            // BoringSSL checks that the key belongs to the leaf certificate when a context loads
+            // both; without this check a mismatch would only surface at the first request.
+            var pair = TLSConfiguration.makeClientConfiguration()
+            pair.trustRoots = .certificates([])
+            pair.certificateChain = config.certificateChain
+            pair.privateKey = config.privateKey
+            do {
+                _ = try NIOSSLContext(configuration: pair)
+            } catch {
+                throw fail(.tlsFileInvalid, "TLS client key file \"\(key)\" is not the private key of the certificate in \"\(cert)\"")
             }
         case (_?, nil):
             throw fail(.incompleteCredentials, "a TLS client certificate needs a key file too")

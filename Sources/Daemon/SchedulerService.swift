@@ -56,6 +56,7 @@ struct SchedulerService: Service {
         var queue = catchUp(config: config, planner: planner, now: now)
         var windowEnd = now
         var fired: Set<FiringKey> = []
+        var nextPrune = now
         var lastStatus = ""
         while !Task.isCancelled {
             now = Date()
@@ -97,7 +98,10 @@ struct SchedulerService: Service {
                 queue.removeFirst(dueCount)
                 await fire(due, config: config, now: now, fired: &fired)
             }
-            fired = fired.filter { $0.fireTime > now.addingTimeInterval(-3_600) }
+            if now >= nextPrune {
+                fired = fired.filter { $0.fireTime > now.addingTimeInterval(-3_600) }
+                nextPrune = now.addingTimeInterval(60)
+            }
             let status = await statusLine(next: queue.first)
             if status != lastStatus {
                 notifier.notify("STATUS=\(status)")

@@ -23,6 +23,23 @@ func makeTemporaryDirectory() throws -> String {
     return url.path
 }
 
+/// Writes `text` to a new file in a fresh temporary directory and returns its path.
+func existingFile(_ text: String) throws -> String {
+    let path = (try makeTemporaryDirectory() as NSString).appendingPathComponent("file")
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The error `Capturer.validate` throws for `request`, or nil if the request is valid.
+func configurationError(_ request: CaptureRequest) -> CaptureConfigurationError? {
+    do {
+        try Capturer.validate(request)
+        return nil
+    } catch {
+        return error
+    }
+}
+
 /// File names in `directory`.
 func filesIn(_ directory: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
@@ -90,9 +107,12 @@ func fixtureTarget(
         timeouts: .init(connect: .seconds(5), total: total), maxArtifactBytes: maxBytes)
 }
 
-/// Starts a fixture, runs `body`, and always stops the fixture.
-func withFixture<T>(tls: Bool = false, _ body: (GoFixture) async throws -> T) async throws -> T {
-    let fixture = try await GoFixture.start(tls: tls)
+/// Starts a fixture (HTTPS with `tls`, mutual TLS with `requireClientCertificate`), runs `body`,
+/// and always stops the fixture.
+func withFixture<T>(
+    tls: Bool = false, requireClientCertificate: Bool = false, _ body: (GoFixture) async throws -> T
+) async throws -> T {
+    let fixture = try await GoFixture.start(tls: tls, requireClientCertificate: requireClientCertificate)
     do {
         let result = try await body(fixture)
         fixture.stop()

@@ -3,23 +3,8 @@ import Foundation
 import GBSnapCore
 import Testing
 
-private func configurationError(_ request: CaptureRequest) -> CaptureConfigurationError? {
-    do {
-        try Capturer.validate(request)
-        return nil
-    } catch {
-        return error
-    }
-}
-
 private func request(_ target: TargetSpec, kinds: [CaptureKind] = [.heap], parameters: CaptureParameters = CaptureParameters()) -> CaptureRequest {
     CaptureRequest(target: target, kinds: kinds, parameters: parameters)
-}
-
-private func existingFile(_ text: String) throws -> String {
-    let path = (try makeTemporaryDirectory() as NSString).appendingPathComponent("file")
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
 }
 
 @Suite("Up-front validation: typed errors before any request")

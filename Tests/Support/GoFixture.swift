@@ -29,6 +29,8 @@ public final class GoFixture: @unchecked Sendable {
     public let scheme: String
     /// Path of the fixture's self-signed certificate (a CA file for clients) when started with TLS.
     public let certificateFile: String?
+    /// The client certificates written by a fixture started with `requireClientCertificate`, else nil.
+    public let clientCertificates: ClientCertificateFiles?
     private let process: Process
     private let workDirectory: URL
 
@@ -65,13 +67,41 @@ public final class GoFixture: @unchecked Sendable {
             .appendingPathComponent("Fixtures/goservice")
     }
 
+    /// PEM files for mutual TLS with a fixture that requires client certificates
+    /// (all ECDSA P-256; keys are PKCS#8 `PRIVATE KEY` PEM).
+    public struct ClientCertificateFiles: Sendable {
+        /// The client CA: the fixture accepts only client certificates it signed.
+        public let caFile: String
+        /// A client certificate signed by `caFile`, which the fixture accepts.
+        public let certificateFile: String
+        /// The private key of `certificateFile`.
+        public let keyFile: String
+        /// A client certificate signed by a different CA, which the fixture refuses.
+        public let rogueCertificateFile: String
+        /// The private key of `rogueCertificateFile`.
+        public let rogueKeyFile: String
+
+        init(directory: URL) {
+            func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+            caFile = path("client-ca.pem")
+            certificateFile = path("client-cert.pem")
+            keyFile = path("client-key.pem")
+            rogueCertificateFile = path("rogue-cert.pem")
+            rogueKeyFile = path("rogue-key.pem")
+        }
+    }
+
     /// Builds and starts a fixture; `tls` makes it serve HTTPS with a fresh self-signed certificate.
-    public static func start(tls: Bool = false, arguments: [String] = []) async throws -> GoFixture {
+    /// `requireClientCertificate` (which implies `tls`) makes it also demand and verify a client
+    /// certificate (mutual TLS) and write the files of `clientCertificates`.
+    public static func start(tls: Bool = false, requireClientCertificate: Bool = false, arguments: [String] = []) async throws -> GoFixture {
         let build = try await builtBinary.value
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let tls = tls || requireClientCertificate
         var args = ["-addr", "127.0.0.1:0"]
         if tls { args += ["-tls-dir", work.path] }
+        if requireClientCertificate { args += ["-tls-client-auth"] }
         args += arguments
 
         let process = Process()
@@ -97,14 +127,20 @@ public final class GoFixture: @unchecked Sendable {
         }
         return GoFixture(
             address: String(line.dropFirst("listening on ".count)), port: port, scheme: tls ? "https" : "http",
-            certificateFile: tls ? work.appendingPathComponent("cert.pem").path : nil, process: process, workDirectory: work)
+            certificateFile: tls ? work.appendingPathComponent("cert.pem").path : nil,
+            clientCertificates: requireClientCertificate ? ClientCertificateFiles(directory: work) : nil,
+            process: process, workDirectory: work)
     }
 
-    private init(address: String, port: Int, scheme: String, certificateFile: String?, process: Process, workDirectory: URL) {
+    private init(
+        address: String, port: Int, scheme: String, certificateFile: String?, clientCertificates: ClientCertificateFiles?,
+        process: Process, workDirectory: URL
+    ) {
         self.address = address
         self.port = port
         self.scheme = scheme
         self.certificateFile = certificateFile
+        self.clientCertificates = clientCertificates
         self.process = process
         self.workDirectory = workDirectory
     }

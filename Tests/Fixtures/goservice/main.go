@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	crand "crypto/rand"
@@ -40,12 +41,13 @@ import (
 )
 
 var (
-	addrFlag     = flag.String("addr", "127.0.0.1:0", "listen address")
-	tokenFlag    = flag.String("auth-token", "fixture-bearer-token", "bearer token accepted under /auth/")
-	userFlag     = flag.String("auth-user", "fixture-user", "basic-auth user accepted under /auth/")
-	passwordFlag = flag.String("auth-password", "fixture-password", "basic-auth password accepted under /auth/")
-	faultMax     = flag.Duration("fault-max", 10*time.Minute, "upper bound on how long any misbehaving handler runs")
-	tlsDir       = flag.String("tls-dir", "", "serve HTTPS with a fresh self-signed certificate for 127.0.0.1 written to DIR/cert.pem")
+	addrFlag      = flag.String("addr", "127.0.0.1:0", "listen address")
+	tokenFlag     = flag.String("auth-token", "fixture-bearer-token", "bearer token accepted under /auth/")
+	userFlag      = flag.String("auth-user", "fixture-user", "basic-auth user accepted under /auth/")
+	passwordFlag  = flag.String("auth-password", "fixture-password", "basic-auth password accepted under /auth/")
+	faultMax      = flag.Duration("fault-max", 10*time.Minute, "upper bound on how long any misbehaving handler runs")
+	tlsDir        = flag.String("tls-dir", "", "serve HTTPS with a fresh self-signed certificate for 127.0.0.1 written to DIR/cert.pem")
+	tlsClientAuth = flag.Bool("tls-client-auth", false, "with -tls-dir: require client certificates signed by a fresh CA (DIR/client-ca.pem); writes a good pair DIR/client-cert.pem + client-key.pem and a pair from another CA, DIR/rogue-cert.pem + rogue-key.pem")
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -615,6 +617,10 @@ func handleIndex(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	flag.Parse()
+	if *tlsClientAuth && *tlsDir == "" {
+		fmt.Fprintln(os.Stderr, "goservice: -tls-client-auth needs -tls-dir")
+		os.Exit(2)
+	}
 	log.SetOutput(os.Stderr)
 	// Make block and mutex profiles non-empty without costing much.
 	runtime.SetBlockProfileRate(10000)
@@ -653,9 +659,20 @@ func main() {
 			fmt.Fprintf(os.Stderr, "goservice: tls: %v\n", err)
 			os.Exit(1)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
-		baseURL = "https://" + ln.Addr().String()
+		config := &tls.Config{Certificates: []tls.Certificate{cert}}
 		httpbodyTLS = &tls.Config{InsecureSkipVerify: true} // only for the fixture's own httpbody leak
+		if *tlsClientAuth {
+			clientCAs, client, err := clientCertificates(*tlsDir)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "goservice: tls client auth: %v\n", err)
+				os.Exit(1)
+			}
+			config.ClientAuth = tls.RequireAndVerifyClientCert
+			config.ClientCAs = clientCAs
+			httpbodyTLS.Certificates = []tls.Certificate{client}
+		}
+		ln = tls.NewListener(ln, config)
+		baseURL = "https://" + ln.Addr().String()
 	}
 
 	done := make(chan struct{})
@@ -682,33 +699,101 @@ func main() {
 // selfSignedCertificate makes a certificate for 127.0.0.1 and localhost, valid for one day, and
 // writes it as DIR/cert.pem so clients can trust it as their CA.
 func selfSignedCertificate(dir string) (tls.Certificate, error) {
+	template := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "goservice test fixture"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:        true,
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:    []string{"localhost"},
+	}
+	return issue(dir, template, nil, nil, "cert.pem", "")
+}
+
+// clientCertificates makes the client side of mutual TLS in dir: a client CA (client-ca.pem, the
+// pool the server verifies against), a client certificate and key it signed (client-cert.pem,
+// client-key.pem, returned for the fixture's own httpbody client), and a certificate and key
+// signed by a different, unwritten CA (rogue-cert.pem, rogue-key.pem) that the server refuses.
+func clientCertificates(dir string) (*x509.CertPool, tls.Certificate, error) {
+	caTemplate := &x509.Certificate{Subject: pkix.Name{CommonName: "goservice client CA"}, IsCA: true}
+	ca, err := issue(dir, caTemplate, nil, nil, "client-ca.pem", "")
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	clientTemplate := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "goservice client"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	client, err := issue(dir, clientTemplate, ca.Leaf, ca.PrivateKey, "client-cert.pem", "client-key.pem")
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	rogueCA, err := issue("", &x509.Certificate{Subject: pkix.Name{CommonName: "goservice rogue CA"}, IsCA: true}, nil, nil, "", "")
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	rogueTemplate := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "goservice rogue client"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if _, err := issue(dir, rogueTemplate, rogueCA.Leaf, rogueCA.PrivateKey, "rogue-cert.pem", "rogue-key.pem"); err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Leaf)
+	return pool, client, nil
+}
+
+// issue completes template (serial, one-day validity, key usage) with a fresh ECDSA P-256 key,
+// signs it with parent/parentKey (self-signed when parent is nil), writes the certificate as PEM to
+// dir/certName and the key as PKCS#8 PEM to dir/keyName (each only when named), and returns the
+// pair with Leaf set, ready to serve or to sign further certificates.
+func issue(dir string, template, parent *x509.Certificate, parentKey crypto.PrivateKey, certName, keyName string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "goservice test fixture"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(crand.Reader, template, template, &key.PublicKey, key)
+	serial, err := crand.Int(crand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
-		return tls.Certificate{}, err
+	template.SerialNumber = serial
+	template.NotBefore = time.Now().Add(-time.Hour)
+	template.NotAfter = time.Now().Add(24 * time.Hour)
+	template.BasicConstraintsValid = true
+	template.KeyUsage = x509.KeyUsageDigitalSignature
+	if template.IsCA {
+		template.KeyUsage |= x509.KeyUsageCertSign
 	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
+	if parent == nil {
+		parent, parentKey = template, key
+	}
+	der, err := x509.CreateCertificate(crand.Reader, template, parent, &key.PublicKey, parentKey)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	return tls.X509KeyPair(certPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	files := []struct {
+		name  string
+		block *pem.Block
+		mode  os.FileMode
+	}{
+		{certName, &pem.Block{Type: "CERTIFICATE", Bytes: der}, 0o644},
+		{keyName, &pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}, 0o600},
+	}
+	for _, f := range files {
+		if f.name == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), pem.EncodeToMemory(f.block), f.mode); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 }
