@@ -210,7 +210,8 @@ public struct JSONScanner {
         repeat {
             guard let next = peek() else { throw error("unterminated object: expected '\"' to start a key") }
             guard next == UInt8(ascii: "\"") else { throw error("expected '\"' to start an object key, found \(Self.describe(next))") }
-            let key = try readString()
+            offset += 1
+            let key = try readStringContents()
             try expect(UInt8(ascii: ":"))
             try member(&self, key)
         } while consume(UInt8(ascii: ","))
@@ -263,10 +264,17 @@ public struct JSONScanner {
     // MARK: Strings
 
     /// Reads a string. ASCII without escapes is returned without an intermediate copy; anything
-    /// else is validated as UTF-8 after the escapes are decoded.
+    /// else is validated as UTF-8 after the escapes are decoded, and invalid UTF-8 is reported at
+    /// the offset where the string's contents start.
     @inlinable
     public mutating func readString() throws(JSONScanError) -> String {
         try expect(UInt8(ascii: "\""))
+        return try readStringContents()
+    }
+
+    /// Reads a string whose opening quote was just consumed.
+    @inlinable
+    mutating func readStringContents() throws(JSONScanError) -> String {
         let start = offset
         var ascii = true
         while offset < bytes.count {
@@ -351,7 +359,7 @@ public struct JSONScanner {
             }
             UTF8.encode(unicode) { utf8.append($0) }
         default:
-            throw JSONScanError(offset: escapeStart, reason: "invalid escape \\\(Self.describe(e)) in a string")
+            throw JSONScanError(offset: escapeStart, reason: "invalid escape character \(Self.describe(e)) after '\\' in a string")
         }
     }
 

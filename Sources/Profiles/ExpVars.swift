@@ -17,8 +17,9 @@ public struct ExpVars: Sendable, Equatable {
         self.other = other
     }
 
-    /// Parses `/debug/vars` JSON. Missing memstats fields read as zero; invalid JSON, a top level that is not an
-    /// object, or a memstats field of the wrong type throw ``ExpVarsError``.
+    /// Parses `/debug/vars` JSON. Missing memstats fields read as zero; invalid JSON (including strings with
+    /// invalid UTF-8 or unpaired `\u` surrogates), a top level that is not an object, or a memstats field of the
+    /// wrong type throw ``ExpVarsError``.
     public static func parse(_ bytes: [UInt8]) throws -> ExpVars {
         try bytes.withUnsafeBufferPointer { try parse(buffer: $0) }
     }

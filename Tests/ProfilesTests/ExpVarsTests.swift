@@ -62,13 +62,24 @@ struct ExpVarsTests {
         (#"{"a": }"#, "not valid JSON at byte 6"),
         (#"{"a": 1"#, "unterminated object"),
         (#"{"a": "x"#, "unterminated string"),
-        (#"{"a": 01}"#, "expected ',' or '}'"),
-        (#"{"a": 1} x"#, "unexpected data after the top-level value"),
-        (String(repeating: "[", count: 300), "nesting deeper than 256 levels"),
+        (#"{"a": 01}"#, "not valid JSON at byte 6: number with a leading zero"),
+        (#"{"a": 1} x"#, "not valid JSON at byte 9: trailing bytes after the top-level value"),
+        (String(repeating: "[", count: 300), "not valid JSON at byte 256: values nested too deeply (more than 256 levels)"),
+        (#"{"a": "x\ud800"}"#, "not valid JSON at byte 8: unpaired surrogate in a \\u escape"),
+        (#"{"a": "\udc00x"}"#, "not valid JSON at byte 7: unpaired surrogate in a \\u escape"),
     ])
     func invalid(input: String, expected: String) throws {
         let error = #expect(throws: ExpVarsError.self) { try ExpVars.parse(input) }
         #expect(error?.description.contains(expected) == true, "\(String(describing: error))")
+    }
+
+    @Test("a UTF-8 byte order mark is skipped; invalid UTF-8 in a string is rejected, not replaced")
+    func encoding() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        #expect(try ExpVars.parse(bom + Array(#" {"n": 1}"#.utf8)).other["n"] == .integer(1))
+        #expect(throws: ExpVarsError.invalidJSON(offset: 4, reason: "the document is empty")) { try ExpVars.parse(bom + [0x20]) }
+        let invalid = Array(#"{"s": "a"#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        #expect(throws: ExpVarsError.invalidJSON(offset: 7, reason: "invalid UTF-8 in a string")) { try ExpVars.parse(invalid) }
     }
 
     @Test("valid JSON of the wrong shape is rejected with the field named")
