@@ -9,7 +9,13 @@ extension GBSnapCommand {
     struct Schedule: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "schedule",
-            abstract: "Print the planned, staggered capture timeline of a config (firings in [--from, --until)).")
+            abstract: "Print the planned, staggered capture timeline of a config (firings in [--from, --until)).",
+            discussion: """
+                Where max_concurrent or a busy target would delay a capture, the start is pushed and the \
+                reason shown, using a deliberately pessimistic estimate of each capture (1 s per kind plus \
+                cpu/trace/custom seconds). The daemon enforces both limits live with real durations, so \
+                it is usually on time where this forecast shows pushes.
+                """)
 
         @Option(help: "The config file.")
         var config: String
