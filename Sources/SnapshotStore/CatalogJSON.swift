@@ -91,6 +91,9 @@ enum CatalogJSONReader {
         guard let id, !id.isEmpty, let key, let target, let schedule, let sha256, let kinds, let takenAt, let bytes, let status else {
             throw s.error("a catalog entry misses one of id, key, target, schedule, sha256, kinds, taken_at, bytes, status")
         }
+        guard SnapshotStore.isCanonicalKey(key, target: target, id: id) else {
+            throw s.error("entry \(id) has key \"\(key)\", which is not snapshots/\(target)/YYYY/MM/DD/\(id).tar.gz")
+        }
         return CatalogEntry(id: id, key: key, target: target, labels: labels, kinds: kinds, failedKinds: failedKinds,
                             schedule: schedule, takenAt: takenAt, finishedAt: finishedAt ?? takenAt, bytes: bytes,
                             sha256: sha256, status: status)

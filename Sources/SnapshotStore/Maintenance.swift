@@ -300,15 +300,17 @@ extension SnapshotStore {
             try? SystemIO.unlinkIfPresent(removalIntentPath)
             return
         }
+        // Only items that name a real snapshot location are acted on (the intent is a plain file).
+        let items = intent.entries.filter { Self.isCanonicalKey($0.key, target: $0.target, id: $0.id) }
         var pending: [RemovalIntent.Item] = []
-        for (target, group) in Dictionary(grouping: intent.entries, by: \.target) {
+        for (target, group) in Dictionary(grouping: items, by: \.target) {
             let live = Set(try catalog.entries(target: target).map(\.id))
             pending += group.filter { live.contains($0.id) }
         }
         for (target, group) in Dictionary(grouping: pending, by: \.target) {
             try catalog.append(group.map { .del($0.id) }, target: target)
         }
-        _ = try unlinkArchives(intent.entries)
+        _ = try unlinkArchives(items)
         do {
             try SystemIO.unlinkIfPresent(removalIntentPath)
             try SystemIO.fsyncDirectory(root)

@@ -93,6 +93,20 @@ public final class SnapshotStore: Sendable {
 
     public func path(forKey key: String) -> String { "\(root)/\(key)" }
 
+    /// Whether `key` is where gbsnap puts a snapshot `id` of `target`:
+    /// `snapshots/<target>/YYYY/MM/DD/<id>.tar.gz` with safe names. Keys read back from the
+    /// catalog or a removal intent are checked before any file is opened or unlinked, so a
+    /// hand-edited catalog cannot point gbsnap outside the store.
+    static func isCanonicalKey(_ key: String, target: String, id: String) -> Bool {
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        func digits(_ part: Substring, _ count: Int) -> Bool {
+            part.utf8.count == count && part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+        }
+        return parts.count == 6 && parts[0] == Substring(bucket) && parts[1] == Substring(target)
+            && SnapshotID.isValidTargetName(target) && SnapshotID.isValidTargetName(id)
+            && digits(parts[2], 4) && digits(parts[3], 2) && digits(parts[4], 2) && parts[5] == Substring(id + ".tar.gz")
+    }
+
     /// Archives `manifest` and the artifact files (member path → source file), then records the
     /// snapshot in the catalog. The artifacts' `bytes` and `sha256` in the manifest must describe
     /// the files; a file that changed is refused.

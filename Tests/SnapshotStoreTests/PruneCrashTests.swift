@@ -94,6 +94,29 @@ import Testing
         #expect(!f.archiveKeys.contains(entries[0].key))
     }
 
+    @Test func anIntentNamingFilesOutsideTheSnapshotLayoutRemovesNothingThere() throws {
+        let f = try PruneFixture(); defer { f.cleanup() }
+        let entries = try hourly("2026-11-25", 0...2).map { try f.add("api", $0) }
+        let outside = f.tmp.file("precious.txt", "keep me")
+        let inside = "\(f.store.root)/pins.json.bak"
+        try SystemIO.writeFileAtomically(inside, bytes: Array("keep me too".utf8))
+        struct Item: Encodable { var id: String; var key: String; var target: String }
+        struct Intent: Encodable { var entries: [Item] }
+        let hostile = Intent(entries: [
+            Item(id: "x", key: "../precious.txt", target: "api"),
+            Item(id: "pins.json.bak", key: "pins.json.bak", target: "api"),
+            Item(id: entries[0].id, key: entries[0].key, target: "../api"),
+            Item(id: entries[1].id, key: entries[1].key, target: entries[1].target),  // a genuine one
+        ])
+        try SystemIO.writeFileAtomically(f.store.removalIntentPath, bytes: Array(try JSONEncoder().encode(hostile)))
+        #expect(f.store.verify().isHealthy)
+        #expect(FileManager.default.contents(atPath: outside) == Data("keep me".utf8))
+        #expect(FileManager.default.contents(atPath: inside) == Data("keep me too".utf8))
+        #expect(try f.store.list().map(\.id) == [entries[0].id, entries[2].id])
+        #expect(f.archiveKeys == [entries[0].key, entries[2].key])
+        #expect(SystemIO.fileSize(f.store.removalIntentPath) == nil)
+    }
+
     @Test func anUnreadableIntentIsDroppedWithoutRemovingAnything() throws {
         let f = try PruneFixture(); defer { f.cleanup() }
         let entries = try hourly("2026-11-25", 0...2).map { try f.add("api", $0) }
