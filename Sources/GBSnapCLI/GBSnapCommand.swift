@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import SnapshotStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `gbsnap` root command. Each subcommand lives in its own file, parses, and calls library code.
 public struct GBSnapCommand: AsyncParsableCommand {
@@ -65,6 +68,28 @@ enum Console {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
+    /// Prints a JSON array element by element, in the layout `printJSON` gives an array, so a
+    /// listing of millions of entries never holds the whole document in memory.
+    static func printJSONArray<S: Sequence>(_ elements: S, transform: (S.Element) -> some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        fflush(nil)  // anything print()ed before comes first
+        var out = FileOutput.standardOutput
+        var first = true
+        out.write("[")
+        for element in elements {
+            let text = String(decoding: try encoder.encode(transform(element)), as: UTF8.self)
+            out.write(first ? "\n" : ",\n")
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if i > 0 { out.write("\n") }
+                if !line.isEmpty { out.write("  " + line) }
+            }
+            first = false
+        }
+        out.write(first ? "\n\n]\n" : "\n]\n")
+        out.flush()
+    }
+
     /// Left-aligned columns separated by two spaces.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         let all = [header] + rows
@@ -75,5 +100,29 @@ enum Console {
                 i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+}
+
+/// Buffered writes to a file descriptor (stdout), flushed in 64 KiB chunks.
+struct FileOutput {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    static var standardOutput: FileOutput { FileOutput(fd: 1) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }  // stdout closed (e.g. piped into head): nothing more to do
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 }

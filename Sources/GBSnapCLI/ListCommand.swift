@@ -25,7 +25,7 @@ extension GBSnapCommand {
                 let entries = try store.list(filter)
                 let pins = try store.pins()
                 if json {
-                    try Console.printJSON(entries.map { ListedSnapshot(entry: $0, pin: pins[$0.id]) })
+                    try Console.printJSONArray(entries) { ListedSnapshot(entry: $0, pin: pins[$0.id]) }
                     return
                 }
                 if entries.isEmpty {

@@ -49,7 +49,7 @@ extension GBSnapCommand {
             let loaded = try ConfigLoading.load(config)
             let plan = loaded.planner().plan(from: start, until: end)
             if json {
-                try Console.printJSON(plan.map { PlannedCaptureJSON($0, zone: zone) })
+                try Console.printJSONArray(plan) { PlannedCaptureJSON($0, zone: zone) }
                 return
             }
             if plan.isEmpty {
