@@ -83,7 +83,7 @@ let package = Package(
             "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Retention", "SnapshotStore", "Capture",
         ]),
 
-        // Shared by the test targets: the Go fixture service, temporary directories, sample paths.
+        // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.
         .target(name: "GBSnapTestSupport", path: "Tests/Support"),
 
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
@@ -92,8 +92,8 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
-        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO"]),
-        .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
+        .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),

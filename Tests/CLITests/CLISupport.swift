@@ -60,17 +60,6 @@ final class LockedData: @unchecked Sendable {
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
 
-/// `go` from PATH or the usual places; tests that need it fail (not skip) without it.
-func goTool() throws -> String {
-    for p in ["/usr/bin/go", "/usr/local/go/bin/go", "/usr/lib/go/bin/go"] where FileManager.default.isExecutableFile(atPath: p) { return p }
-    let which = try run("/usr/bin/env", ["which", "go"])
-    let path = which.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard which.status == 0, !path.isEmpty else {
-        throw CLITestError("the Go toolchain is required for this test (apt-get install golang-go)")
-    }
-    return path
-}
-
 struct CLITestError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }

@@ -48,31 +48,6 @@ struct DiffFixture {
     }
 }
 
-/// `go tool pprof -top` with nothing dropped, parsed into name -> (flat, cum); `(inline)` markers removed and
-/// rows of the same name summed, as pprof's own node table would for our function-level rows.
-func pprofTop(_ args: [String]) throws -> [String: (flat: Int64, cum: Int64)] {
-    let r = try run(try goTool(), ["tool", "pprof", "-top", "-nodecount=0", "-nodefraction=0", "-edgefraction=0", "-symbolize=none"] + args)
-    guard r.status == 0 else { throw CLITestError("go tool pprof \(args) failed: \(r.stderr)") }
-    var rows: [String: (flat: Int64, cum: Int64)] = [:]
-    var inRows = false
-    for line in r.stdout.split(separator: "\n") {
-        if line.contains("flat%") && line.contains("cum%") { inRows = true; continue }
-        guard inRows else { continue }
-        let parts = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        guard parts.count == 6 else { continue }
-        var name = parts[5].drop(while: { $0 == " " })
-        for suffix in [" (inline)", " (partial-inline)"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
-        let previous = rows[String(name)] ?? (0, 0)
-        rows[String(name)] = (previous.flat + pprofNumber(parts[0]), previous.cum + pprofNumber(parts[3]))
-    }
-    return rows
-}
-
-/// `13943462B` -> 13943462, `-7` -> -7.
-func pprofNumber(_ text: Substring) -> Int64 {
-    Int64(String(text.prefix { $0 == "-" || $0.isNumber })) ?? Int64.min
-}
-
 /// Checks that the JSON rows of one profile are exactly pprof's table: every pprof row with our deltas, and no
 /// other row of ours with a nonzero delta.
 func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int64, cum: Int64)], _ label: String) {
@@ -129,7 +104,7 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let (exportA, exportB) = (try f.export(a), try f.export(b))
         var pprofArgs = c.unit.isEmpty ? [] : [c.unit]
         if let s = c.sampleIndex { pprofArgs.append("-sample_index=\(s)") }
-        let table = try pprofTop(pprofArgs + ["-diff_base=\(exportA)/\(c.file)", "\(exportB)/\(c.file)"])
+        let table = try GoPprof.top(pprofArgs + ["-diff_base=\(exportA)/\(c.file)", "\(exportB)/\(c.file)"]).rows
         expectRowsEqualPprof(profile, table, c.testDescription)
 
         // Totals are the sums of the flat values, plus samples without a stack (the goroutine profile has one:
@@ -237,9 +212,9 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let r = try f.diff([a, b, "--kind", "heap", "--format", "pprof", "--output", out])
         #expect(r.status == 0, "\(r.stderr)")
         let profile = try #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
-        expectRowsEqualPprof(profile, try pprofTop(["-unit=B", out]), "merged heap diff")
+        expectRowsEqualPprof(profile, try GoPprof.top(["-unit=B", out]).rows, "merged heap diff")
         let objects = try #require((try f.diffJSON([a, b, "--kind", "heap", "--sample-index", "inuse_objects"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
-        expectRowsEqualPprof(objects, try pprofTop(["-sample_index=inuse_objects", out]), "merged heap diff, inuse_objects")
+        expectRowsEqualPprof(objects, try GoPprof.top(["-sample_index=inuse_objects", out]).rows, "merged heap diff, inuse_objects")
     }
 
     @Test func pprofFormatNeedsAnOutputFileAndOneKind() throws {
@@ -474,6 +449,6 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect((json["b"] as? [String: Any])?["id"] as? String == b)
         let heap = try #require((json["profiles"] as? [String: Any])?["heap"] as? [String: Any])
         let (exportA, exportB) = (try f.export(a), try f.export(b))
-        expectRowsEqualPprof(heap, try pprofTop(["-unit=B", "-lines", "-diff_base=\(exportA)/heap.pb.gz", "\(exportB)/heap.pb.gz"]), "lines")
+        expectRowsEqualPprof(heap, try GoPprof.top(["-unit=B", "-lines", "-diff_base=\(exportA)/heap.pb.gz", "\(exportB)/heap.pb.gz"]).rows, "lines")
     }
 }

@@ -35,7 +35,7 @@ import Testing
         #expect(FileManager.default.contentsEqual(atPath: "\(out)/heap.pb.gz", andPath: heap))
 
         // go tool pprof opens the exported profile directly.
-        let pprof = try run(try goTool(), ["tool", "pprof", "-top", "-nodecount=3", "\(out)/heap.pb.gz"])
+        let pprof = try GoPprof.run(["-top", "-nodecount=3", "\(out)/heap.pb.gz"])
         #expect(pprof.status == 0, "\(pprof.stderr)")
         #expect(pprof.stdout.contains("Type: inuse_space"))
 

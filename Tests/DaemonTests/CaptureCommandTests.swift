@@ -12,10 +12,10 @@ struct CaptureCommandTests {
     func configTarget() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("capture-config")
+        let dir = TemporaryDirectory("gbsnap-capture-config")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let config = try dir.write("gbsnap.yaml", """
+        let config = dir.file("gbsnap.yaml", """
             store: \(store)
             targets:
               - name: order-api
@@ -49,7 +49,7 @@ struct CaptureCommandTests {
     func urlCredentialsNeverStored() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("capture-url")
+        let dir = TemporaryDirectory("gbsnap-capture-url")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         let url = "http://fixture-user:s3cr3t-passw0rd@\(fixture.address)"
@@ -74,7 +74,7 @@ struct CaptureCommandTests {
 
     @Test("an unreachable URL: the snapshot is recorded as failed, its id printed, the reason warned, exit 1")
     func unreachable() throws {
-        let dir = try ScratchDirectory("capture-down")
+        let dir = TemporaryDirectory("gbsnap-capture-down")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         let result = try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "down", "--kinds", "vars", "--store", store])
@@ -88,7 +88,7 @@ struct CaptureCommandTests {
 
     @Test("usage errors exit 2; an unknown config target exits 1 naming the known ones")
     func errors() throws {
-        let dir = try ScratchDirectory("capture-usage")
+        let dir = TemporaryDirectory("gbsnap-capture-usage")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         #expect(try gbsnap(["capture", "--store", store]).status == 2)
@@ -98,7 +98,7 @@ struct CaptureCommandTests {
         #expect(badKind.status == 2)
         #expect(badKind.stderr.contains("unknown kind \"nope\""))
         #expect(try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "n", "--timeout", "-3s", "--store", store]).status == 2)
-        let config = try dir.write("c.yaml", "targets:\n  - name: a\n    url: http://127.0.0.1:1\n")
+        let config = dir.file("c.yaml", "targets:\n  - name: a\n    url: http://127.0.0.1:1\n")
         let unknown = try gbsnap(["capture", "zzz", "--config", config, "--store", store])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("target \"zzz\" is not defined in \(config); known targets: a"))

@@ -52,10 +52,10 @@ struct DaemonRunTests {
     func readinessAndStaggeredCaptures() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("daemon-plan")
+        let dir = TemporaryDirectory("gbsnap-daemon-plan")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let configPath = try dir.write("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL))
+        let configPath = dir.file("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL))
         let listener = try NotifySocketListener()
         defer { listener.stop() }
 
@@ -100,12 +100,12 @@ struct DaemonRunTests {
     func concurrencyCapIsEnforcedLive() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("daemon-cap")
+        let dir = TemporaryDirectory("gbsnap-daemon-cap")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         let names = ["t1", "t2", "t3", "t4", "t5", "t6"]
         // Each capture is one slow endpoint: the fixture drips 2 bytes one second apart.
-        let configPath = try dir.write("gbsnap.yaml", """
+        let configPath = dir.file("gbsnap.yaml", """
             store: \(store)
             max_concurrent: 2
             targets:
@@ -157,16 +157,16 @@ struct DaemonRunTests {
     func reload() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("daemon-reload")
+        let dir = TemporaryDirectory("gbsnap-daemon-reload")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let configPath = try dir.write("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL))
+        let configPath = dir.file("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL))
         let listener = try NotifySocketListener()
         defer { listener.stop() }
         let daemon = try await Self.startDaemon(configPath: configPath, listener: listener)
         try await waitUntil("a snapshot of schedule fast") { Self.entries(store).contains { $0.schedule == "fast" } }
 
-        _ = try dir.write("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL, schedule: "second", cron: "*/3 * * * * *"))
+        _ = dir.file("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL, schedule: "second", cron: "*/3 * * * * *"))
         daemon.signal(SIGHUP)
         try await waitUntil("a snapshot of the reloaded schedule") { Self.entries(store).contains { $0.schedule == "second" } }
         var lines = listener.assignments
@@ -178,7 +178,7 @@ struct DaemonRunTests {
         let secondEntries = Self.entries(store).filter { $0.schedule == "second" }
         #expect(!secondEntries.isEmpty)
 
-        _ = try dir.write("gbsnap.yaml", "targets:\n  - name: alpha\n    url: \(fixture.baseURL)\nschedules:\n  - name: broken\n    cron: \"0 0 30 2 *\"\n    targets: [alpha]\n    kinds: [vars]\n")
+        _ = dir.file("gbsnap.yaml", "targets:\n  - name: alpha\n    url: \(fixture.baseURL)\nschedules:\n  - name: broken\n    cron: \"0 0 30 2 *\"\n    targets: [alpha]\n    kinds: [vars]\n")
         let before = Self.entries(store).filter { $0.schedule == "second" }.count
         daemon.signal(SIGHUP)
         try await waitUntil("the reload failure in the log") { daemon.stderr.contains("config reload failed; keeping the running config") }
@@ -200,10 +200,10 @@ struct DaemonRunTests {
     func stopWithCaptureInFlight() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("daemon-stop")
+        let dir = TemporaryDirectory("gbsnap-daemon-stop")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let configPath = try dir.write("gbsnap.yaml", Self.config(
+        let configPath = dir.file("gbsnap.yaml", Self.config(
             store: store, fixture: fixture.baseURL, cron: "*/2 * * * * *", kinds: "[cpu]", targets: "[alpha]",
             params: "    params:\n      cpu_seconds: 5"))
         let listener = try NotifySocketListener()
@@ -227,10 +227,10 @@ struct DaemonRunTests {
     func stopLetsCaptureFinish() async throws {
         let fixture = try await GoFixture.start()
         defer { fixture.stop() }
-        let dir = try ScratchDirectory("daemon-finish")
+        let dir = TemporaryDirectory("gbsnap-daemon-finish")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let configPath = try dir.write("gbsnap.yaml", Self.config(
+        let configPath = dir.file("gbsnap.yaml", Self.config(
             store: store, fixture: fixture.baseURL, cron: "*/2 * * * * *", kinds: "[cpu]", targets: "[alpha]",
             params: "    params:\n      cpu_seconds: 2"))
         let listener = try NotifySocketListener()
@@ -248,11 +248,11 @@ struct DaemonRunTests {
 
     @Test("WATCHDOG=1 arrives repeatedly when WATCHDOG_USEC is set, on an abstract-namespace notify socket")
     func watchdog() async throws {
-        let dir = try ScratchDirectory("daemon-watchdog")
+        let dir = TemporaryDirectory("gbsnap-daemon-watchdog")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         // A target nobody listens on and a schedule that never fires before the test ends.
-        let configPath = try dir.write("gbsnap.yaml", Self.config(store: store, fixture: "http://127.0.0.1:1", cron: "0 0 1 1 *"))
+        let configPath = dir.file("gbsnap.yaml", Self.config(store: store, fixture: "http://127.0.0.1:1", cron: "0 0 1 1 *"))
         let listener = try NotifySocketListener(abstract: true)
         defer { listener.stop() }
         let daemon = try await Self.startDaemon(configPath: configPath, listener: listener, environment: ["WATCHDOG_USEC": "400000"])
@@ -264,10 +264,10 @@ struct DaemonRunTests {
 
     @Test("a second daemon on the same store exits 1 naming the first daemon's pid")
     func oneDaemonPerStore() async throws {
-        let dir = try ScratchDirectory("daemon-lock")
+        let dir = TemporaryDirectory("gbsnap-daemon-lock")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let configPath = try dir.write("gbsnap.yaml", Self.config(store: store, fixture: "http://127.0.0.1:1", cron: "0 0 1 1 *"))
+        let configPath = dir.file("gbsnap.yaml", Self.config(store: store, fixture: "http://127.0.0.1:1", cron: "0 0 1 1 *"))
         let listener = try NotifySocketListener()
         defer { listener.stop() }
         let first = try await Self.startDaemon(configPath: configPath, listener: listener)
@@ -286,9 +286,9 @@ struct DaemonRunTests {
 
     @Test("an invalid config at start: exit 1 with file:line:column, READY=1 never sent")
     func invalidConfigAtStart() throws {
-        let dir = try ScratchDirectory("daemon-badconfig")
+        let dir = TemporaryDirectory("gbsnap-daemon-badconfig")
         defer { dir.cleanup() }
-        let configPath = try dir.write("bad.yaml", "targets:\n  - name: alpha\n    url: not a url\n")
+        let configPath = dir.file("bad.yaml", "targets:\n  - name: alpha\n    url: not a url\n")
         let listener = try NotifySocketListener()
         defer { listener.stop() }
         let result = try gbsnap(["run", "--config", configPath, "--store", dir.path + "/store"], environment: ["NOTIFY_SOCKET": listener.address])

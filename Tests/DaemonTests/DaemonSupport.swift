@@ -17,24 +17,6 @@ enum GBSnapExecutable {
     }
 }
 
-/// A scratch directory removed by `cleanup()`.
-struct ScratchDirectory {
-    let path: String
-
-    init(_ label: String) throws {
-        path = NSTemporaryDirectory() + "gbsnap-\(label)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = "\(path)/\(name)"
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Result of a finished command.
 struct CommandResult {
     var status: Int32

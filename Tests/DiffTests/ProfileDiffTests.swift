@@ -1,3 +1,4 @@
+import GBSnapTestSupport
 import Foundation
 import Profiles
 import Testing
@@ -14,43 +15,12 @@ enum ProfileDiffSupport {
         try ProfileDecoder().decode([UInt8](try Data(contentsOf: samples.appendingPathComponent(relative))))
     }
 
-    struct ToolFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Runs `go tool pprof ARGS`; returns (status, stdout, stderr). A missing `go` is a failure.
-    static func pprof(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        guard let go = path.split(separator: ":").map({ "\($0)/go" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-        else {
-            throw ToolFailure(description: "`go` is not on PATH (\(path)); install Go so `go tool pprof` can check the diffs")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: go)
-        process.arguments = ["tool", "pprof"] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
-    struct TopTable {
-        var type: String
-        var total: Int64
-        var rows: [String: (flat: Int64, cum: Int64)]
-    }
-
     /// pprof's `-top` in raw units for every node (no node dropped), parsed.
     static func pprofTop(
         base: String?, current: String, sampleIndex: SampleIndexSelector?, unit: String,
         granularity: ProfileDiffGranularity, baseFlag: String = "-diff_base"
-    ) throws -> TopTable {
-        var args = ["-top", "-nodecount=0", "-nodefraction=0", "-edgefraction=0", "-symbolize=none"]
+    ) throws -> GoPprof.Top {
+        var args: [String] = []
         switch unit {
         case "bytes": args.append("-unit=B")
         case "nanoseconds": args.append("-unit=ns")
@@ -60,34 +30,7 @@ enum ProfileDiffSupport {
         if let sampleIndex { args.append("-sample_index=\(sampleIndex)") }
         if let base { args.append("\(baseFlag)=\(base)") }
         args.append(current)
-        let (status, out, err) = try pprof(args)
-        guard status == 0 else { throw ToolFailure(description: "go tool pprof \(args) failed: \(err)") }
-        var table = TopTable(type: "", total: 0, rows: [:])
-        var inRows = false
-        for line in out.split(separator: "\n") {
-            if line.hasPrefix("Type: ") { table.type = String(line.dropFirst(6)) }
-            if line.hasPrefix("Showing nodes accounting for"), let of = line.range(of: " of "),
-               let end = line.range(of: " total") {
-                table.total = number(line[of.upperBound..<end.lowerBound])
-            }
-            if line.contains("flat%") && line.contains("cum%") { inRows = true; continue }
-            guard inRows else { continue }
-            let parts = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard parts.count == 6 else { continue }
-            var name = parts[5].drop(while: { $0 == " " })
-            for suffix in [" (inline)", " (partial-inline)"] where name.hasSuffix(suffix) {
-                name = name.dropLast(suffix.count)
-            }
-            let key = String(name)
-            let previous = table.rows[key] ?? (0, 0)
-            table.rows[key] = (previous.flat + number(parts[0]), previous.cum + number(parts[3]))
-        }
-        return table
-    }
-
-    /// `13943462B` → 13943462, `-7ns` → -7, `32` → 32.
-    static func number(_ text: Substring) -> Int64 {
-        Int64(String(text.trimmingCharacters(in: .whitespaces).prefix { $0 == "-" || $0.isNumber })) ?? Int64.min
+        return try GoPprof.top(args)
     }
 
     static func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
@@ -98,7 +41,7 @@ enum ProfileDiffSupport {
     }
 
     /// Checks every row pprof prints against `diff`, and that `diff` has no other nonzero row.
-    static func expectAgreement(_ diff: ProfileDiff, _ top: TopTable, _ label: String) {
+    static func expectAgreement(_ diff: ProfileDiff, _ top: GoPprof.Top, _ label: String) {
         #expect(top.type == diff.sampleType.type, "\(label): sample type")
         var mine: [String: (flat: Int64, cum: Int64)] = [:]
         for entry in diff.entries where entry.flatDelta != 0 || entry.cumDelta != 0 {

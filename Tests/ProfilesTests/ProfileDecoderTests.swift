@@ -1,3 +1,4 @@
+import GBSnapTestSupport
 import ArchiveIO
 import Foundation
 import Testing
@@ -21,39 +22,6 @@ enum ProfileTestSupport {
         "go1.27/goroutineleak-a.pb.gz", "go1.27/goroutineleak-b.pb.gz", "go1.27/heap-a.pb.gz", "go1.27/heap-b.pb.gz",
         "go1.27/heap-gc-a.pb.gz", "go1.27/heap-gc-b.pb.gz",
     ]
-
-    struct ToolFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Runs `go tool pprof ARGS` and returns stdout. A missing `go` is a failure, not a skip:
-    /// CI installs Go precisely so these checks run.
-    static func pprof(_ arguments: [String]) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        guard let go = path.split(separator: ":").map({ "\($0)/go" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-        else {
-            throw ToolFailure(description: "`go` is not on PATH (\(path)); install Go so `go tool pprof` can check the profiles")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: go)
-        process.arguments = ["tool", "pprof"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PPROF_TMPDIR"] = NSTemporaryDirectory()
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailure(description: "go tool pprof \(arguments.joined(separator: " ")) failed: "
-                + String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
 
     /// The sample rows of `go tool pprof -raw`: values and location ids, in order.
     static func rawSamples(_ raw: String) -> [(values: [Int64], locations: [UInt64])] {
@@ -127,7 +95,7 @@ enum ProfileTestSupport {
     @Test(arguments: ProfileTestSupport.profileFiles)
     func agreesWithGoToolPprofRaw(file: String) throws {
         let profile = try decoder.decode(ProfileTestSupport.bytes(file))
-        let raw = try ProfileTestSupport.pprof(["-raw", ProfileTestSupport.samples.appendingPathComponent(file).path])
+        let raw = try GoPprof.output(["-raw", ProfileTestSupport.samples.appendingPathComponent(file).path])
         let rows = ProfileTestSupport.rawSamples(raw)
         // pprof drops samples whose values are all zero and samples without a stack.
         let shown = ProfileTestSupport.shownByPprof(profile.samples)
@@ -149,7 +117,7 @@ enum ProfileTestSupport {
         let profile = Self.handMade()
         let url = try ProfileTestSupport.temporaryFile("encoded.pb.gz", try ProfileEncoder.encode(profile))
         defer { try? FileManager.default.removeItem(at: url) }
-        let raw = try ProfileTestSupport.pprof(["-raw", url.path])
+        let raw = try GoPprof.output(["-raw", url.path])
         let rows = ProfileTestSupport.rawSamples(raw)
         #expect(rows.map(\.values) == ProfileTestSupport.shownByPprof(profile.samples).map(\.values))
         #expect(rows.count == 2)
