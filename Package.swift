@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: a real markdown parser checks `gbsnap diff --format markdown`.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // C libraries, reached only through ArchiveIO.
@@ -93,7 +95,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
-        .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport"]),
+        .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),

@@ -306,20 +306,15 @@ enum GateFormat {
         }
     }
 
-    /// pprof-style byte label: B, kB, MB, GB with 1024 steps.
+    /// pprof-style byte label (B, kB, MB, GB, 1024 steps), the same text as the profile tables.
     static func bytes(_ v: Double) -> String {
-        let a = abs(v)
-        if a < 1024 { return v.rounded() == v ? "\(Int64(v))B" : String(format: "%.2fB", v) }
-        if a < 1024 * 1024 { return String(format: "%.2fkB", v / 1024) }
-        if a < 1024 * 1024 * 1024 { return String(format: "%.2fMB", v / (1024 * 1024)) }
-        return String(format: "%.2fGB", v / (1024 * 1024 * 1024))
+        guard v.isFinite, abs(v) < 9e18 else { return String(v) + "B" }
+        return ValueFormatter.format(Int64(v.rounded()), unit: "bytes")
     }
 
+    /// pprof-style duration label (ns, us, ms, s, hrs), the same text as the profile tables.
     static func duration(_ ns: Double) -> String {
-        let a = abs(ns)
-        if a < 1e3 { return String(format: "%.0fns", ns) }
-        if a < 1e6 { return String(format: "%.1fµs", ns / 1e3) }
-        if a < 1e9 { return String(format: "%.2fms", ns / 1e6) }
-        return String(format: "%.2fs", ns / 1e9)
+        guard ns.isFinite, abs(ns) < 9e18 else { return String(ns) + "ns" }
+        return ValueFormatter.format(Int64(ns.rounded()), unit: "nanoseconds")
     }
 }

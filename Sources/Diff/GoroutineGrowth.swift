@@ -282,38 +282,46 @@ public struct GoroutineGrowth: Sendable, Equatable, Codable {
         ]
     }
 
-    /// A readable table like `go tool pprof -top`, then a suspects section with hints.
-    /// `limit` caps the table rows (0 = all); suspects are always listed in full.
-    public func renderText(limit: Int = 0) -> String {
+    /// Groups in reading order: growing groups (largest growth first), then shrinking ones (largest drop
+    /// first), then unchanged ones.
+    public var changedFirst: [Group] {
+        groups.filter { $0.delta > 0 } + groups.filter { $0.delta < 0 }.sorted { $0.delta < $1.delta }
+            + groups.filter { $0.delta == 0 }
+    }
+
+    /// A readable table like `go tool pprof -top` (changed groups first; unchanged ones only with
+    /// `bounds.all`), then the leak suspects with a hint each. `bounds.limit` caps both lists.
+    public func renderText(bounds: TableBounds = .unbounded, style: TextStyle = .plain) -> String {
         var out = "goroutines: \(totalA) -> \(totalB) (\(Self.signed(totalB - totalA)))\n"
         out += "   count_a    count_b      delta   wait  state                     stack (leaf first)\n"
-        let rows = limit > 0 ? Array(groups.prefix(limit)) : groups
+        let (rows, cut, hidden) = bounds.apply(changedFirst) { $0.delta == 0 }
         for g in rows {
             let wait = g.maxWaitMinutesB.map { "\($0)m" } ?? "-"
             var state = g.state ?? "-"
             if g.leaked { state += " (leaked)" }
-            out += Self.pad(String(g.countA), 10) + " " + Self.pad(String(g.countB), 10) + " "
-                + Self.pad(Self.signed(g.delta), 10) + " " + Self.pad(wait, 6) + "  "
-                + Self.padRight(state, 24) + "  " + Self.describe(g) + (g.suspect ? "  [suspect]" : "") + "\n"
+            let prefix = Self.pad(String(g.countA), 10) + " " + Self.pad(String(g.countB), 10) + " "
+            let line = Self.pad(Self.signed(g.delta), 10) + " " + Self.pad(wait, 6) + "  " + Self.padRight(state, 24) + "  "
+            let stack = style.fit(Self.describe(g) + (g.suspect ? "  [suspect]" : ""), after: 70)
+            out += prefix + style.signed(line, Int64(g.delta)) + (g.suspect ? style.suspect(stack) : stack) + "\n"
         }
-        if limit > 0 && groups.count > limit {
-            out += "(\(groups.count - limit) more groups not shown)\n"
-        }
+        if let note = TableBounds.note(cut: cut, hidden: hidden, noun: "group") { out += note + "\n" }
         let suspects = self.suspects
         out += "\nleak suspects: \(suspects.isEmpty ? "none" : String(suspects.count))\n"
-        for g in suspects {
-            out += "  \(Self.signed(g.delta)) (\(g.countA) -> \(g.countB)) \(Self.describe(g))"
-            if let state = g.state { out += " [\(state)\(g.leaked ? ", leaked" : "")]" }
+        let (shown, suspectsCut, _) = TableBounds(limit: bounds.limit, all: true).apply(suspects) { _ in false }
+        for g in shown {
+            var line = "  \(Self.signed(g.delta)) (\(g.countA) -> \(g.countB)) \(Self.describe(g))"
+            if let state = g.state { line += " [\(state)\(g.leaked ? ", leaked" : "")]" }
             if !g.labels.isEmpty {
-                out += " {" + g.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                line += " {" + g.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                     + "}"
             }
-            out += "\n    \(g.hint ?? "")\n"
+            out += style.suspect(line) + "\n    \(g.hint ?? "")\n"
         }
+        if let note = TableBounds.note(cut: suspectsCut, hidden: 0, noun: "suspect") { out += "  " + note + "\n" }
         return out
     }
 
-    private static func describe(_ g: Group) -> String {
+    static func describe(_ g: Group) -> String {
         var text = g.signature.isEmpty ? "<no stack>" : g.signature.prefix(3).joined(separator: " <- ")
         if g.signature.count > 3 { text += " <- ... (\(g.signature.count) frames)" }
         if let creator = g.createdBy { text += " | created by \(creator)" }

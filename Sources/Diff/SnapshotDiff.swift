@@ -113,10 +113,19 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
         case let .noCommonKind(a, kindsA, b, kindsB, requested):
             let list = { (k: [String]) in k.isEmpty ? "nothing" : k.joined(separator: ", ") }
             let asked = requested.map { " among the requested kinds (\($0.joined(separator: ", ")))" } ?? ""
+            let common = Set(kindsA).intersection(kindsB).filter { requested?.contains($0) ?? true }.sorted()
+            if !common.isEmpty {
+                // Both hold something, just nothing the diff compares (traces, custom endpoints).
+                let what = common.map { $0 == "trace" ? "traces" : $0 }.joined(separator: ", ")
+                return "snapshots \(a) and \(b) have only \(what) in common, which \(common.count == 1 ? "is" : "are") archived "
+                    + "but not compared; diffable kinds are \(SnapshotDiff.comparableKinds.joined(separator: ", ")) "
+                    + "(gbsnap export gives the files, e.g. for go tool trace)"
+            }
             return "snapshots \(a) and \(b) have no kind in common\(asked): \(a) has \(list(kindsA)); \(b) has \(list(kindsB))"
         case let .badArtifact(snapshot, artifact, kind, problem):
             let named = artifact == kind ? "artifact \"\(artifact)\"" : "artifact \"\(artifact)\" (\(kind))"
-            return "snapshot \(snapshot) \(named): \(problem)"
+            return "snapshot \(snapshot) \(named): \(problem) (gbsnap show \(snapshot) lists what was stored; "
+                + "gbsnap verify \(snapshot) checks the archive; --kind leaves this kind out)"
         case let .incompatibleProfiles(kind, a, b, problem):
             return "cannot compare the \(kind) profiles of snapshots \(a) and \(b): \(problem)"
         case let .sampleIndexMatchesNoKind(selector, problems):
@@ -131,6 +140,8 @@ public enum SnapshotDiff {
     public static let schema = "gbsnap.diff/v1"
     /// The pprof kinds, in report order.
     public static let profileKinds = ["heap", "allocs", "cpu", "block", "mutex", "goroutine", "goroutineleak", "threadcreate"]
+    /// Every kind `--kind` accepts: the pprof kinds, the goroutine dumps and vars.
+    public static let comparableKinds = profileKinds + ["stacks", "goroutine-text", "vars"]
     /// Goroutine growth sources, most detailed first.
     public static let goroutineSources = ["stacks", "goroutine-text", "goroutine"]
     /// Default cap on one profile's inflated size: 256 MiB (a profile with a million samples is far smaller).

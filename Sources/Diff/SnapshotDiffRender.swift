@@ -3,44 +3,141 @@ import Profiles
 
 /// Text, HTML and folded renderings of a ``SnapshotDiffResult``.
 public enum SnapshotDiffRender {
-    /// One summary line per profile, e.g. `heap inuse_space: 12.3MB -> 28.7MB (+16.4MB)`.
-    public static func headline(_ c: ProfileComparison) -> String {
-        let unit = c.diff.sampleType.unit
-        return "\(c.kind) \(c.diff.sampleType.type): \(ValueFormatter.format(c.diff.totalA, unit: unit)) -> "
-            + "\(ValueFormatter.format(c.diff.totalB, unit: unit)) (\(ValueFormatter.format(c.diff.totalDelta, unit: unit, signed: true)))"
+    /// The title of a kind's table, e.g. `heap inuse_space`.
+    public static func title(_ c: ProfileComparison) -> String {
+        c.kind == c.diff.sampleType.type ? "\(c.kind) profile" : "\(c.kind) \(c.diff.sampleType.type)"
     }
 
-    /// The default `--format text`: the snapshots, per kind a headline and a top table, the goroutine
-    /// table with suspects, runtime stats, then the gates. `limit` caps table rows (nil: all).
-    public static func text(_ result: SnapshotDiffResult, limit: Int? = nil) -> String {
+    /// The default `--format text`: the two snapshots, the headline (what grew, in a few lines), the gates and
+    /// warnings, then per kind a bounded top table, the goroutine groups with suspects and the runtime stats.
+    public static func text(_ result: SnapshotDiffResult, bounds: TableBounds = .standard, style: TextStyle = .plain) -> String {
         let r = result.report
+        let headline = DiffHeadline(result)
         var out = "A: \(r.a.id) (\(r.a.target), \(SnapshotDiffReport.formatTime(r.a.takenAt)))\n"
-        out += "B: \(r.b.id) (\(r.b.target), \(SnapshotDiffReport.formatTime(r.b.takenAt)))\n"
+        out += "B: \(r.b.id) (\(r.b.target), \(SnapshotDiffReport.formatTime(r.b.takenAt))\(apart(r)))\n\n"
+        for line in headline.lines { out += style.tone(line.text, line.tone) + "\n" }
+        if !result.gateOutcomes.isEmpty {
+            let tripped = result.tripped.count
+            out += "\ngates: \(tripped == 0 ? "all passed" : "\(tripped) of \(result.gateOutcomes.count) tripped")\n"
+            for o in result.gateOutcomes { out += "  " + (o.tripped ? style.signed(o.message, 1) : o.message) + "\n" }
+        }
+        if !headline.warnings.isEmpty {
+            out += "\nwarnings:\n"
+            for w in headline.warnings { out += "  - \(w)\n" }
+        }
         for c in result.profiles {
-            out += "\n" + headline(c) + "\n"
-            out += TopTable.render(c.diff, limit: limit)
+            out += "\n" + TopTable.render(c.diff, title: title(c), bounds: bounds, style: style)
         }
         if let g = result.goroutines {
-            out += "\ngoroutines (from \(result.goroutineSource ?? "?")):\n"
-            out += g.renderText(limit: limit ?? 0)
+            out += "\n" + style.bold("== goroutines (from \(result.goroutineSource ?? "?")) ==") + "\n"
+            out += g.renderText(bounds: bounds, style: style)
         }
         if let rt = result.runtime {
-            out += "\n" + rt.renderText()
-        }
-        if !result.gateOutcomes.isEmpty {
-            out += "\ngates:\n"
-            for o in result.gateOutcomes { out += "  \(o.message)\n" }
+            out += "\n" + style.bold("== runtime ==") + "\n" + rt.renderText()
         }
         return out
     }
 
-    /// Folded delta lines (`frame;frame value`, root first) of every compared kind. With more than one
-    /// kind each stack starts with the kind as its root frame, so one file still feeds a flame graph tool.
-    public static func folded(_ result: SnapshotDiffResult) throws(ProfileDiffError) -> String {
+    /// `, 1m5s later` after B's time (nothing when A is not older).
+    static func apart(_ r: SnapshotDiffReport) -> String {
+        let seconds = r.b.takenAt.timeIntervalSince(r.a.takenAt)
+        return seconds > 0 ? ", \(DiffHeadline.durationText(seconds)) later" : ""
+    }
+
+    /// `--format markdown`: the headline and the bounded tables as GitHub-flavoured markdown, for pull-request
+    /// comments and CI job summaries.
+    public static func markdown(_ result: SnapshotDiffResult, bounds: TableBounds = .standard) -> String {
+        let r = result.report
+        let headline = DiffHeadline(result)
+        var out = "### gbsnap diff \(r.a.target == r.b.target ? md(r.a.target) : "\(md(r.a.target)) → \(md(r.b.target))")\n\n"
+        out += "| | snapshot | target | taken at |\n|---|---|---|---|\n"
+        out += "| A | `\(md(r.a.id))` | \(md(r.a.target)) | \(SnapshotDiffReport.formatTime(r.a.takenAt)) |\n"
+        out += "| B | `\(md(r.b.id))` | \(md(r.b.target)) | \(SnapshotDiffReport.formatTime(r.b.takenAt))\(apart(r)) |\n\n"
+        for line in headline.lines {
+            let marker = line.tone == .growth ? "🔺" : line.tone == .shrink ? "🔻" : "▫️"
+            out += "- \(marker) \(md(line.text))\n"
+        }
+        if !result.gateOutcomes.isEmpty {
+            out += "\n**Gates** (\(result.tripped.isEmpty ? "all passed" : "\(result.tripped.count) tripped")):\n\n"
+            for o in result.gateOutcomes { out += "- \(o.tripped ? "❌" : "✅") `\(md(o.message))`\n" }
+        }
+        if !headline.warnings.isEmpty {
+            out += "\n"
+            for w in headline.warnings { out += "> ⚠️ \(md(w))\n>\n" }
+            out.removeLast(2)
+        }
+        for c in result.profiles {
+            let unit = c.diff.sampleType.unit
+            out += "\n#### \(md(title(c)))\n\n"
+            out += "| flat A | flat B | flat Δ | cum A | cum B | cum Δ | function |\n|--:|--:|--:|--:|--:|--:|---|\n"
+            let (rows, cut, hidden) = bounds.apply(c.diff.entries) { $0.flatDelta == 0 && $0.cumDelta == 0 }
+            for e in rows {
+                let cells = [ValueFormatter.format(e.flatA, unit: unit), ValueFormatter.format(e.flatB, unit: unit),
+                             ValueFormatter.format(e.flatDelta, unit: unit, signed: true),
+                             ValueFormatter.format(e.cumA, unit: unit), ValueFormatter.format(e.cumB, unit: unit),
+                             ValueFormatter.format(e.cumDelta, unit: unit, signed: true), "`\(md(e.name))`"]
+                out += "| " + cells.joined(separator: " | ") + " |\n"
+            }
+            if let note = TableBounds.note(cut: cut, hidden: hidden, noun: "row") { out += "\n_\(md(note))_\n" }
+        }
+        if let g = result.goroutines {
+            out += "\n#### goroutines (from \(md(result.goroutineSource ?? "?"))): \(g.totalA) → \(g.totalB)\n\n"
+            out += "| count A | count B | Δ | state | stack (leaf first) | created by | suspect |\n|--:|--:|--:|---|---|---|---|\n"
+            let (rows, cut, hidden) = bounds.apply(g.changedFirst) { $0.delta == 0 }
+            for group in rows {
+                let stack = group.signature.prefix(3).map { "`\(md($0))`" }.joined(separator: " ← ")
+                    + (group.signature.count > 3 ? " ← … (\(group.signature.count) frames)" : "")
+                let cells = [String(group.countA), String(group.countB), GoroutineGrowth.signed(group.delta),
+                             md((group.state ?? "-") + (group.leaked ? " (leaked)" : "")), stack.isEmpty ? "-" : stack,
+                             group.createdBy.map { "`\(md($0))`" } ?? "-", group.suspect ? "⚠️ " + md(group.hint ?? "") : ""]
+                out += "| " + cells.joined(separator: " | ") + " |\n"
+            }
+            if let note = TableBounds.note(cut: cut, hidden: hidden, noun: "group") { out += "\n_\(md(note))_\n" }
+        }
+        if let rt = result.runtime {
+            out += "\n#### runtime stats, \(DiffHeadline.durationText(rt.seconds)) apart\n\n| stat | A | B | Δ |\n|---|--:|--:|--:|\n"
+            for row in runtimeRows(rt) { out += "| \(row.name) | \(row.a) | \(row.b) | \(row.delta) |\n" }
+        }
+        return out
+    }
+
+    /// Escapes text for a markdown table cell or paragraph: `|` (which ends a cell even inside code), and the
+    /// characters that would start emphasis or links.
+    static func md(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "|": out += "\\|"
+            case "\n": out += " "
+            case "<": out += "&lt;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// The memstats rows of the runtime table: name, A, B, delta as formatted text.
+    static func runtimeRows(_ rt: RuntimeStatsDelta) -> [(name: String, a: String, b: String, delta: String, raw: RuntimeStatsDelta.Pair, unit: GateMetricUnit)] {
+        let rows: [(String, RuntimeStatsDelta.Pair, GateMetricUnit)] = [
+            ("heap in use", rt.heapInuse, .bytes), ("heap alloc", rt.heapAlloc, .bytes),
+            ("heap objects", rt.heapObjects, .count), ("sys", rt.sys, .bytes), ("GC cycles", rt.numGC, .count),
+            ("forced GCs", rt.numForcedGC, .count), ("GC pause total", rt.pauseTotalNs, .nanoseconds),
+            ("total allocated", rt.totalAlloc, .bytes), ("mallocs", rt.mallocs, .count),
+        ]
+        return rows.map { name, p, unit in
+            (name, GateFormat.value(Double(p.a), unit: unit), GateFormat.value(Double(p.b), unit: unit),
+             (p.delta > 0 ? "+" : "") + GateFormat.value(Double(p.delta), unit: unit), p, unit)
+        }
+    }
+
+    /// Folded lines (root first) of every compared kind: `stack count_a count_b` as difffolded.pl writes them
+    /// (`values: .pair`, what flamegraph.pl draws as a differential flame graph), or one value per line. With
+    /// more than one kind each stack starts with the kind as its root frame, so one file still feeds a tool.
+    public static func folded(_ result: SnapshotDiffResult, values: FoldedStacks.Values = .pair) throws(ProfileDiffError) -> String {
         var out = ""
         let prefixed = result.profiles.count > 1
         for c in result.profiles {
-            let lines = try FoldedStacks.render(base: c.base, current: c.current, sampleIndex: c.sampleIndex, values: .delta)
+            let lines = try FoldedStacks.render(base: c.base, current: c.current, sampleIndex: c.sampleIndex, values: values)
             if prefixed {
                 for line in lines.split(separator: "\n") { out += "\(c.kind);\(line)\n" }
             } else {
@@ -49,100 +146,6 @@ public enum SnapshotDiffRender {
         }
         return out
     }
-
-    /// A self-contained HTML page (inline CSS, no scripts, no external assets) with the same tables as `text`.
-    public static func html(_ result: SnapshotDiffResult, limit: Int? = nil) -> String {
-        let r = result.report
-        var h = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <title>gbsnap diff \(esc(r.a.id)) → \(esc(r.b.id))</title>
-        <style>
-        body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-        table{border-collapse:collapse;margin:.5em 0 1.5em}
-        th,td{border:1px solid #ccc;padding:.2em .5em;font-size:13px}
-        td.n{text-align:right;font-family:monospace}
-        td.name{font-family:monospace}
-        .up{color:#b00}.down{color:#070}.warn{color:#a60}.suspect{background:#fee}
-        </style></head><body>
-        <h1>gbsnap diff</h1>
-        <table><tr><th></th><th>id</th><th>target</th><th>taken at</th></tr>
-        <tr><td>A</td><td>\(esc(r.a.id))</td><td>\(esc(r.a.target))</td><td>\(SnapshotDiffReport.formatTime(r.a.takenAt))</td></tr>
-        <tr><td>B</td><td>\(esc(r.b.id))</td><td>\(esc(r.b.target))</td><td>\(SnapshotDiffReport.formatTime(r.b.takenAt))</td></tr>
-        </table>
-
-        """
-        for w in r.warnings { h += "<p class=\"warn\">warning: \(esc(w))</p>\n" }
-        for c in result.profiles {
-            let unit = c.diff.sampleType.unit
-            h += "<h2 id=\"profile-\(esc(c.kind))\">\(esc(headline(c)))</h2>\n"
-            h += "<table class=\"profile\"><tr><th>flat A</th><th>flat B</th><th>flat Δ</th><th>cum A</th><th>cum B</th><th>cum Δ</th><th>name</th></tr>\n"
-            let rows = limit.map { Array(c.diff.entries.prefix($0)) } ?? c.diff.entries
-            for e in rows {
-                h += "<tr>" + numberCell(e.flatA, unit) + numberCell(e.flatB, unit) + deltaCell(e.flatDelta, unit)
-                    + numberCell(e.cumA, unit) + numberCell(e.cumB, unit) + deltaCell(e.cumDelta, unit)
-                    + "<td class=\"name\">\(esc(e.name))</td></tr>\n"
-            }
-            h += "</table>\n"
-            if rows.count < c.diff.entries.count { h += "<p>\(c.diff.entries.count - rows.count) more rows not shown</p>\n" }
-        }
-        if let g = result.goroutines {
-            h += "<h2 id=\"goroutines\">goroutines: \(g.totalA) → \(g.totalB) (\(signed(g.totalB - g.totalA))), from \(esc(result.goroutineSource ?? ""))</h2>\n"
-            h += "<table class=\"goroutines\"><tr><th>count A</th><th>count B</th><th>Δ</th><th>max wait B</th><th>state</th><th>created by</th><th>labels</th><th>stack (leaf first)</th><th>suspect</th></tr>\n"
-            let groups = limit.map { Array(g.groups.prefix($0)) } ?? g.groups
-            for group in groups {
-                let labels = group.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-                h += "<tr\(group.suspect ? " class=\"suspect\"" : "")><td class=\"n\">\(group.countA)</td><td class=\"n\">\(group.countB)</td>"
-                    + "<td class=\"n \(group.delta > 0 ? "up" : group.delta < 0 ? "down" : "")\">\(signed(group.delta))</td>"
-                    + "<td class=\"n\">\(group.maxWaitMinutesB.map { "\($0)m" } ?? "-")</td>"
-                    + "<td>\(esc((group.state ?? "-") + (group.leaked ? " (leaked)" : "")))</td>"
-                    + "<td class=\"name\">\(esc(group.createdBy ?? ""))</td><td>\(esc(labels))</td>"
-                    + "<td class=\"name\">\(group.signature.map(esc).joined(separator: "<br>"))</td>"
-                    + "<td>\(group.suspect ? esc(group.hint ?? "suspect") : "")</td></tr>\n"
-            }
-            h += "</table>\n"
-        }
-        if let rt = result.runtime {
-            h += "<h2 id=\"runtime\">runtime stats, \(String(format: "%.1f", rt.seconds)) s apart</h2>\n"
-            h += "<table class=\"runtime\"><tr><th>stat</th><th>A</th><th>B</th><th>Δ</th></tr>\n"
-            let rows: [(String, RuntimeStatsDelta.Pair, GateMetricUnit)] = [
-                ("heap in use", rt.heapInuse, .bytes), ("heap alloc", rt.heapAlloc, .bytes),
-                ("heap objects", rt.heapObjects, .count), ("sys", rt.sys, .bytes), ("GC cycles", rt.numGC, .count),
-                ("forced GCs", rt.numForcedGC, .count), ("GC pause total", rt.pauseTotalNs, .nanoseconds),
-            ]
-            for (name, p, unit) in rows {
-                h += "<tr><td>\(name)</td><td class=\"n\">\(esc(GateFormat.value(Double(p.a), unit: unit)))</td>"
-                    + "<td class=\"n\">\(esc(GateFormat.value(Double(p.b), unit: unit)))</td>"
-                    + "<td class=\"n\">\(p.delta > 0 ? "+" : "")\(esc(GateFormat.value(Double(p.delta), unit: unit)))</td></tr>\n"
-            }
-            if let p = rt.pauses, p.available > 0 {
-                h += "<tr><td>GC pauses A→B (p50 / p99 / max)</td><td colspan=\"3\">\(p.cycles) cycles: "
-                    + "\(esc(GateFormat.duration(Double(p.p50Ns ?? 0)))) / \(esc(GateFormat.duration(Double(p.p99Ns ?? 0)))) / "
-                    + "\(esc(GateFormat.duration(Double(p.maxNs ?? 0))))</td></tr>\n"
-            }
-            if let rate = rt.allocBytesPerSecond {
-                h += "<tr><td>allocation rate</td><td colspan=\"3\">\(esc(GateFormat.bytes(rate)))/s</td></tr>\n"
-            }
-            h += "</table>\n"
-        }
-        if !result.gateOutcomes.isEmpty {
-            h += "<h2 id=\"gates\">gates</h2>\n<ul>\n"
-            for o in result.gateOutcomes { h += "<li class=\"\(o.tripped ? "up" : "down")\">\(esc(o.message))</li>\n" }
-            h += "</ul>\n"
-        }
-        h += "</body></html>\n"
-        return h
-    }
-
-    static func numberCell(_ v: Int64, _ unit: String) -> String {
-        "<td class=\"n\">\(esc(ValueFormatter.format(v, unit: unit)))</td>"
-    }
-
-    static func deltaCell(_ v: Int64, _ unit: String) -> String {
-        "<td class=\"n \(v > 0 ? "up" : v < 0 ? "down" : "")\">\(esc(ValueFormatter.format(v, unit: unit, signed: true)))</td>"
-    }
-
-    static func signed(_ n: Int) -> String { n > 0 ? "+\(n)" : String(n) }
 
     /// HTML-escapes text for element content and attribute values.
     static func esc(_ s: String) -> String {

@@ -14,11 +14,21 @@ extension GBSnapCommand {
             goroutineleak, threadcreate), goroutine growth (from stacks, else goroutine-text, else the goroutine \
             profile) and runtime stats (vars). Per-function numbers equal \
             `go tool pprof -top -nodecount=0 -sample_index=X -diff_base=A B`. \
+            The text output starts with a headline (what grew, one line per kind), then bounded tables \
+            (--limit, --all). Formats: text, markdown (pull requests, CI summaries), json, html (a self-contained \
+            report with differential flame graphs), folded (`stack count_a count_b`, for flamegraph.pl), \
+            folded-delta, pprof (the diff profile; to a file or a pipe). \
             Exit status: 0 ok, 1 failure, 2 usage error, 3 a --fail-on gate tripped. See docs/diff.md.
             """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case text, json, pprof, folded, html
+            case text, markdown, json, html, folded, pprof
+            case foldedDelta = "folded-delta"
+
+            /// Binary formats never go to a terminal.
+            var isBinary: Bool { self == .pprof }
+            /// Documents for people that show the warnings in their own block (else they go to stderr).
+            var carriesWarnings: Bool { [.text, .markdown, .html].contains(self) }
         }
 
         @OptionGroup var storeOptions: StoreOptions
@@ -28,19 +38,20 @@ extension GBSnapCommand {
         @Option(name: .customLong("sample-index"), help: "Sample type to compare (name or index; default as go tool pprof).")
         var sampleIndex: String?
         @Option(help: "Rows per function or per source line (functions|lines).") var granularity: String = "functions"
-        @Option(help: "Output format: text, json, pprof, folded, html.") var format: Format = .text
-        @Option(name: [.short, .long], help: "Write the output to this file (required for pprof).") var output: String?
+        @Option(help: "Output format: text, markdown, json, html, folded, folded-delta, pprof.") var format: Format = .text
+        @Option(name: [.short, .long], help: "Write the output to this file instead of stdout.") var output: String?
         @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. goroutines.delta>100 (repeatable).")
         var failOn: [String] = []
-        @Option(help: "Rows per table in text and html (0 = all).") var limit: Int = 0
+        @Option(help: "Rows per table (0 = all; default 20, 100 in html).") var limit: Int?
+        @Flag(help: "Also show rows whose deltas are zero and unchanged goroutine groups.") var all = false
 
         func validate() throws {
             guard ProfileDiffGranularity(rawValue: granularity) != nil else {
                 throw ValidationError("--granularity \"\(granularity)\" must be functions or lines")
             }
-            guard limit >= 0 else { throw ValidationError("--limit \(limit) must be 0 (all rows) or more") }
-            if format == .pprof && output == nil {
-                throw ValidationError("--format pprof writes a binary profile; give --output FILE")
+            if let limit, limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all rows) or more") }
+            if format.isBinary && output == nil && SystemIO.isTerminal(1) {
+                throw ValidationError("--format \(format.rawValue) writes a binary profile; give --output FILE or redirect stdout (> diff.pb.gz)")
             }
             for k in kind { _ = try Self.kindName(k) }
             for expression in failOn {
@@ -50,7 +61,7 @@ extension GBSnapCommand {
 
         static func kindName(_ text: String) throws -> String {
             let name = try CLIParsing.kindName(text)
-            let comparable = SnapshotDiff.profileKinds + ["stacks", "goroutine-text", "vars"]
+            let comparable = SnapshotDiff.comparableKinds
             guard comparable.contains(name) else {
                 throw ValidationError("--kind \(name) cannot be diffed; diffable kinds: \(comparable.joined(separator: ", "))")
             }
@@ -77,15 +88,20 @@ extension GBSnapCommand {
                     throw ValidationError(e.description)
                 }
             }
-            for warning in result.report.warnings { Console.warning(warning) }
+            if !format.carriesWarnings || output != nil {
+                for warning in result.report.warnings { Console.warning(warning) }
+            }
 
             try await reportingFailures {
-                let rows = limit == 0 ? nil : limit
                 switch format {
-                case .text: try emit(Array(SnapshotDiffRender.text(result, limit: rows).utf8))
-                case .html: try emit(Array(SnapshotDiffRender.html(result, limit: rows).utf8))
+                case .text: try emit(Array(SnapshotDiffRender.text(result, bounds: bounds(default: 20), style: textStyle).utf8))
+                case .markdown: try emit(Array(SnapshotDiffRender.markdown(result, bounds: bounds(default: 20)).utf8))
+                case .html:
+                    try emit(Array(try HTMLReport.render(result, options: HTMLReport.Options(bounds: bounds(default: 100))).utf8))
+                    if let output { FileHandle.standardError.write(Data("gbsnap: wrote the report to \(output)\n".utf8)) }
                 case .json: try emit(Array(try result.report.jsonData()) + [0x0A])
-                case .folded: try emit(Array(try SnapshotDiffRender.folded(result).utf8))
+                case .folded: try emit(Array(try SnapshotDiffRender.folded(result, values: .pair).utf8))
+                case .foldedDelta: try emit(Array(try SnapshotDiffRender.folded(result, values: .delta).utf8))
                 case .pprof:
                     guard result.profiles.count == 1, let only = result.profiles.first else {
                         let kinds = result.profiles.map(\.kind)
@@ -107,6 +123,19 @@ extension GBSnapCommand {
             }
         }
 
+        /// Table bounds from `--limit` (0 = all) and `--all`.
+        func bounds(default rows: Int) -> TableBounds {
+            let limit = self.limit ?? rows
+            return TableBounds(limit: limit == 0 ? nil : limit, all: all)
+        }
+
+        /// Colour and shortening only for a terminal on stdout, and no colour when NO_COLOR is set (no-color.org).
+        var textStyle: TextStyle {
+            guard output == nil, SystemIO.isTerminal(1) else { return .plain }
+            let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+            return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
+        }
+
         /// Writes to `--output` or stdout.
         func emit(_ bytes: [UInt8]) throws {
             if let output {
@@ -116,7 +145,9 @@ extension GBSnapCommand {
                     throw DiffOutputError(path: output, reason: "\(error.localizedDescription)")
                 }
             } else {
-                FileHandle.standardOutput.write(Data(bytes))
+                var out = FileOutput.standardOutput
+                out.buffer = bytes
+                out.flush()
             }
         }
 

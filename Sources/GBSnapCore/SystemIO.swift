@@ -144,6 +144,17 @@ public enum SystemIO {
 
     public static var currentProcessID: Int32 { getpid() }
 
+    /// Whether a descriptor (1 for stdout, 2 for stderr) is a terminal.
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// The width in columns of the terminal on `fd`, or nil when it is not a terminal or does not say.
+    public static func terminalColumns(_ fd: Int32) -> Int? {
+        guard isTerminal(fd) else { return nil }
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     /// The host name, for manifests.
     public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)

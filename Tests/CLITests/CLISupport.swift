@@ -33,6 +33,12 @@ func start(_ tool: String, _ args: [String], environment: [String: String] = [:]
 /// Runs `tool` to completion.
 @discardableResult
 func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    let r = try runBytes(tool, args, environment: environment)
+    return CLIResult(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: r.stderr)
+}
+
+/// Runs `tool` to completion, keeping stdout as bytes (binary formats).
+func runBytes(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
     let (p, out, err) = try start(tool, args, environment: environment)
     // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
     let errData = LockedData()
@@ -41,8 +47,23 @@ func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) 
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     while !errData.isSet { usleep(1000) }
-    return CLIResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData.value, as: UTF8.self))
+    return (p.terminationStatus, [UInt8](outData), String(decoding: errData.value, as: UTF8.self))
+}
+
+/// Runs gbsnap with stdout as bytes.
+func gbsnapBytes(_ args: [String], store: String) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
+    try runBytes(GBSnapBinary.path, args, environment: ["GBSNAP_STORE": store])
+}
+
+/// Runs gbsnap on a real pseudo-terminal (util-linux script(1)), as a person at a terminal would, and returns what
+/// the terminal showed (stdout and stderr together) and the exit status.
+func onTerminal(_ args: [String], store: String, environment: [String: String] = [:], columns: Int = 100) throws -> String {
+    let quoted = ([GBSnapBinary.path] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let command = "stty cols \(columns) rows 50; " + quoted.joined(separator: " ") + "; echo \"[exit $?]\""
+    var env = environment
+    env["GBSNAP_STORE"] = store
+    env["TERM"] = "xterm"
+    return try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: env).stdout
 }
 
 /// Runs gbsnap with `--store`-independent arguments.

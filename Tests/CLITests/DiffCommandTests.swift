@@ -196,10 +196,11 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let (a, b) = try f.importPair("go1.27")
         let r = try f.diff([a, b, "--limit", "5"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains(#/heap inuse_space: [0-9.]+[kMG]?B -> [0-9.]+[kMG]?B \(\+[0-9.]+MB\)/#))
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[3].contains(#/^heap inuse_space [0-9.]+[kMG]?B → [0-9.]+[kMG]?B \(\+[0-9.]+MB, \+[0-9]+%\): \+13.30MB main.retainBuffers/#))
         #expect(r.stdout.contains("flat A"))
-        #expect(r.stdout.contains("more rows not shown"))
-        #expect(r.stdout.contains("goroutines (from stacks):"))
+        #expect(r.stdout.contains("more rows: --limit 0 shows all"))
+        #expect(r.stdout.contains("== goroutines (from stacks) =="))
         #expect(r.stdout.contains("leak suspects:"))
         #expect(r.stdout.contains("runtime stats (expvar memstats)"))
         #expect(r.stderr.isEmpty)
@@ -217,12 +218,19 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         expectRowsEqualPprof(objects, try GoPprof.top(["-sample_index=inuse_objects", out]).rows, "merged heap diff, inuse_objects")
     }
 
-    @Test func pprofFormatNeedsAnOutputFileAndOneKind() throws {
+    @Test func pprofFormatGoesToAFileOrAPipeButNotATerminalAndNeedsOneKind() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
-        let noOutput = try f.diff([a, b, "--kind", "heap", "--format", "pprof"])
-        #expect(noOutput.status == 2)
-        #expect(noOutput.stderr.contains("--output"))
+        let out = "\(f.tmp.path)/heap.pb.gz"
+        #expect(try f.diff([a, b, "--kind", "heap", "--format", "pprof", "-o", out]).status == 0)
+        // stdout is a pipe here, as in `gbsnap diff … --format pprof > d.pb.gz`: the same bytes.
+        let piped = try gbsnapBytes(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
+        #expect(piped.status == 0)
+        #expect(piped.stdout == [UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+        #expect(piped.stdout.starts(with: [0x1F, 0x8B]))
+        // On a terminal (a real pty from script(1)) it refuses, naming both ways out.
+        let tty = try onTerminal(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
+        #expect(tty.contains("--format pprof writes a binary profile; give --output FILE or redirect stdout"), "\(tty)")
         let twoKinds = try f.diff([a, b, "--format", "pprof", "--output", "\(f.tmp.path)/x.pb.gz"])
         #expect(twoKinds.status == 2)
         #expect(twoKinds.stderr.contains("goroutine, goroutineleak") && twoKinds.stderr.contains("--kind"))
@@ -231,7 +239,7 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
     @Test func foldedLinesAreWellFormedAndSumToTheTotalDelta() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--kind", "heap", "--format", "folded"])
+        let r = try f.diff([a, b, "--kind", "heap", "--format", "folded-delta"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(!lines.isEmpty)
@@ -253,9 +261,19 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(all.status == 0)
         let roots = Set(all.stdout.split(separator: "\n").map { String($0.prefix { $0 != ";" }) })
         #expect(roots == ["heap", "goroutine", "goroutineleak"])
+
+        // The default folded format carries both sides (difffolded.pl's `stack count_a count_b`).
+        let pairs = try f.diff([a, b, "--kind", "heap", "--format", "folded"])
+        var sumA: Int64 = 0, sumB: Int64 = 0
+        for line in pairs.stdout.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            sumA += Int64(fields[fields.count - 2]) ?? -1
+            sumB += Int64(fields[fields.count - 1]) ?? -1
+        }
+        #expect(sumA == Int64(heap["total_a"] as? Int ?? 0) && sumB == Int64(heap["total_b"] as? Int ?? 0))
     }
 
-    @Test func htmlIsOneSelfContainedPageWithTheTables() throws {
+    @Test func htmlIsOneSelfContainedPageWithHeadlineTablesAndFlameGraphData() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
         let out = "\(f.tmp.path)/diff.html"
@@ -263,12 +281,22 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.contains("<table class=\"profile\">"))
-        #expect(html.contains("<table class=\"goroutines\">"))
-        #expect(html.contains("<table class=\"runtime\">"))
-        #expect(html.contains("heap inuse_space:"))
+        #expect(html.contains("<pre class=\"headline\">"))
+        #expect(html.contains("<table class=\"sortable profile\">"))
+        #expect(html.contains("<table class=\"sortable goroutines\">"))
+        #expect(html.contains("<table class=\"sortable runtime\">"))
         #expect(html.contains("worker=leaky"))
-        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=") && !html.contains("://"))
+        // Nothing is fetched: no external resource of any kind, links only within the page.
+        #expect(!html.contains("src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
+        for match in html.matches(of: /href="([^"]*)"/) { #expect(match.1.hasPrefix("#"), "\(match.0)") }
+        // One flame graph per kind and sample type, plus goroutines; the data is valid JSON with a graph for each.
+        let dataStart = try #require(html.range(of: "<script type=\"application/json\" id=\"gbsnap-data\">"))
+        let dataEnd = try #require(html[dataStart.upperBound...].range(of: "</script>"))
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(html[dataStart.upperBound..<dataEnd.lowerBound].utf8)) as? [String: Any])
+        let graphs = try #require(data["graphs"] as? [String: Any])
+        let divs = Set(html.matches(of: /<div class="flame" data-graph="([^"]+)">/).map { String($0.1) })
+        #expect(Set(graphs.keys) == divs)
+        #expect(divs.isSuperset(of: ["heap-inuse_space", "heap-alloc_space", "heap-inuse_objects", "heap-alloc_objects", "goroutine-goroutine", "goroutines"]))
         #expect(html.hasSuffix("</html>\n"))
     }
 
@@ -309,8 +337,10 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let b = try f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "inventory-api", takenAt: "2026-11-27T02:01:00Z")
         let r = try f.diff([a, b])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("warning: comparing different targets: \(a) is order-api, \(b) is inventory-api"))
-        #expect(r.stdout.contains("heap inuse_space:"))
+        // Text carries its warnings in one block on stdout; JSON has them in `warnings` and on stderr.
+        #expect(r.stdout.contains("warnings:\n  - comparing different targets: \(a) is order-api, \(b) is inventory-api"))
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.contains("heap inuse_space "))
         #expect((try f.diffJSON([a, b])["warnings"] as? [String])?.first?.contains("different targets") == true)
     }
 

@@ -240,8 +240,8 @@ struct GoroutineGrowthTests {
         #expect(lines[2].hasSuffix("created by main.startLeakyWorkers  [suspect]"))
         #expect(text.contains("leak suspects: 6\n  +25 (3 -> 28) main.leakyWorker"))
         #expect(text.contains("[chan receive] {worker=leaky}\n    blocked receiving"))
-        let limited = try dumps("go1.27").renderText(limit: 2)
-        #expect(limited.contains("(9 more groups not shown)"))
+        let limited = try dumps("go1.27").renderText(bounds: TableBounds(limit: 2, all: true))
+        #expect(limited.contains("(9 more groups: --limit 0 shows all)"))
         #expect(GoroutineGrowth.compute(a: [], b: []).renderText().contains("leak suspects: none"))
     }
 

@@ -411,7 +411,7 @@ enum ProfileDiffSupport {
 
     @Test func textTableHasTotalsAndHumanUnits() throws {
         let diff = try ProfileDiff.compute(base: Self.a, current: Self.b)
-        let text = TopTable.render(diff, title: "heap", limit: 2)
+        let text = TopTable.render(diff, title: "heap", bounds: TableBounds(limit: 2, all: true))
         #expect(text == """
             == heap ==
             Type: inuse_space (bytes), granularity: functions
@@ -419,7 +419,7 @@ enum ProfileDiffSupport {
                  flat A      flat B      flat Δ       cum A       cum B       cum Δ  name
                     1kB         3kB        +2kB         1kB         3kB        +2kB  inl
                     10B           0        -10B      1.01kB         3kB     +1.99kB  main.main
-            (1 more rows not shown)
+            (1 more row: --limit 0 shows all)
 
             """)
         #expect(TopTable.render(diff).split(separator: "\n").count == 3 + 3)

@@ -134,9 +134,9 @@ struct RuntimeStatsDeltaTests {
         #expect(pauses["p99_ns"] as? Int == 364_533 && pauses["lost"] as? Int == 0)
         #expect(try JSONDecoder().decode(RuntimeStatsDelta.self, from: JSONEncoder().encode(d)) == d)
         let text = d.renderText()
-        #expect(text.contains("heap in use             2.62MB       11.83MB       +9.20MB"))
+        #expect(text.contains("heap in use             2.63MB       11.83MB       +9.20MB"))
         #expect(text.contains("GC cycles                    3             9            +6"))
-        #expect(text.contains("GC pauses A->B: 6 cycles, p50 141.1µs, p99 364.5µs, max 364.5µs, total 1.05ms"))
+        #expect(text.contains("GC pauses A->B: 6 cycles, p50 141.11us, p99 364.53us, max 364.53us, total 1.05ms"))
         #expect(text.contains("allocation rate: 274.03kB/s, 355.4 objects/s"))
         let metrics = d.gateMetrics
         #expect(metrics["gc.count"] == GateMetricValue(a: 3, b: 9, unit: .count))
