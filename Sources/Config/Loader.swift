@@ -19,7 +19,7 @@ struct Loader {
     static let customKeys = ["name", "path", "query", "extra_seconds"]
     static let retentionKeys = ["time_zone", "schedule", "rules"]
     static let ruleKeys = ["select", "keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly",
-                           "keep_within", "max_age", "max_total_bytes"]
+                           "keep_within", "max_age", "max_total_bytes", "keep_failed_last", "keep_failed_within"]
     static let selectKeys = ["targets", "kinds", "labels", "schedules"]
 
     /// Schedule settings that `defaults:` may set.
@@ -492,6 +492,8 @@ struct Loader {
             case "keep_monthly": rule.keepMonthly = readCount(value, what)
             case "keep_yearly": rule.keepYearly = readCount(value, what)
             case "keep_within": rule.keepWithin = reader.duration(value, what)
+            case "keep_failed_last": rule.keepFailedLast = readCount(value, what)
+            case "keep_failed_within": rule.keepFailedWithin = reader.duration(value, what)
             case "max_age":
                 if let d = reader.duration(value, what) {
                     if d > .zero { rule.maxAge = d } else { reader.fail(value, "\(what) must be longer than zero") }

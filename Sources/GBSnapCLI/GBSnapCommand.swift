@@ -13,7 +13,7 @@ public struct GBSnapCommand: AsyncParsableCommand {
         version: GBSnapVersion.current,
         subcommands: [
             Capture.self, Run.self, Import.self, List.self, Show.self, Export.self, Diff.self,
-            Prune.self, Pin.self, Unpin.self, Verify.self, Reindex.self,
+            Prune.self, Pin.self, Unpin.self, Remove.self, Verify.self, Reindex.self,
             CronGroup.self, Schedule.self, ConfigGroup.self,
         ]
     )

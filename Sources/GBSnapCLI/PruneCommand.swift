@@ -41,6 +41,10 @@ extension GBSnapCommand {
         var maxAge: String?
         @Option(name: .customLong("max-total-bytes"), help: ArgumentHelp("Remove the oldest snapshots until the rest fit (e.g. 10GiB).", valueName: "size"))
         var maxTotalBytes: String?
+        @Option(name: .customLong("keep-failed-last"), parsing: .unconditional, help: ArgumentHelp("Keep the N newest failed captures (no data) of each target (default 3; -1: all); they never count toward the other keep options.", valueName: "n"))
+        var keepFailedLast: Int?
+        @Option(name: .customLong("keep-failed-within"), help: ArgumentHelp("Keep every failed capture taken within this long of now (default 24h; 0: none by age).", valueName: "duration"))
+        var keepFailedWithin: String?
         @Option(name: .customLong("target"), help: ArgumentHelp("Apply the rule options only to this target (name or glob; repeatable).", valueName: "name"))
         var targets: [String] = []
         @Option(name: .customLong("kind"), help: ArgumentHelp("Apply the rule options only to snapshots holding this kind (repeatable).", valueName: "kind"))
@@ -50,8 +54,10 @@ extension GBSnapCommand {
 
         /// The rule given by options, or nil when no rule option is set.
         func commandLineRule() throws -> RetentionRule? {
-            let counts = [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly]
-            guard counts.contains(where: { $0 != nil }) || keepWithin != nil || maxAge != nil || maxTotalBytes != nil else {
+            let counts = [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepFailedLast]
+            guard counts.contains(where: { $0 != nil }) || keepWithin != nil || maxAge != nil || maxTotalBytes != nil
+                || keepFailedWithin != nil
+            else {
                 if !targets.isEmpty || !kinds.isEmpty || timeZone != nil {
                     throw ValidationError("--target, --kind and --time-zone narrow the rule options; give at least one --keep-*, --max-age or --max-total-bytes option")
                 }
@@ -76,7 +82,8 @@ extension GBSnapCommand {
                 keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly,
                 keepMonthly: keepMonthly, keepYearly: keepYearly,
                 keepWithin: try duration(keepWithin, "--keep-within"), maxAge: try duration(maxAge, "--max-age"),
-                maxTotalBytes: size)
+                maxTotalBytes: size, keepFailedLast: keepFailedLast,
+                keepFailedWithin: try duration(keepFailedWithin, "--keep-failed-within"))
         }
 
         func zone() throws -> TimeZone {
@@ -155,7 +162,7 @@ extension GBSnapCommand {
                 return
             }
             let rows = plan.decisions.map { d in
-                [d.id, Self.utc(d.takenAt), d.action.rawValue, d.reasons.joined(separator: "; ")]
+                [d.id, Self.utc(d.takenAt), d.action.rawValue, d.explanation]
             }
             print(Console.table(["ID", "TAKEN (UTC)", "ACTION", "REASONS"], rows))
         }

@@ -4,10 +4,11 @@ import SnapshotStore
 extension GBSnapCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check archives against the catalog and their manifests (all of them when no selector is given).")
+            abstract: "Check archives against the catalog and their manifests (all of them when no selector is given).",
+            discussion: "A path checks that file itself (e.g. a copy), not the stored archive of its snapshot. Exit 1 when anything is bad.")
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "Snapshot selectors; none means the whole store.") var selectors: [String] = []
+        @Argument(help: "Snapshot selectors or archive paths; none means the whole store.") var selectors: [String] = []
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -15,16 +16,13 @@ extension GBSnapCommand {
                 let store = try storeOptions.open(create: false)
                 var selection: [ResolvedSnapshotOrEntry]?
                 if !selectors.isEmpty {
-                    selection = try selectors.map { sel in
-                        let s = try store.resolve(sel)
-                        return s.entry.map { .entry($0) } ?? .archive(s.archivePath)
-                    }
+                    selection = try selectors.map(store.verifySelection)
                 }
                 let report = store.verify(selection)
                 if json {
                     try Console.printJSON(report)
                 } else {
-                    for p in report.problems { print("BAD  \(p.message)") }
+                    for p in report.problems { print("BAD  \(p.description)") }
                     print(report.isHealthy ? "verified \(report.checked) snapshot(s): all good"
                           : "verified \(report.checked) snapshot(s): \(report.problems.count) problem(s)")
                 }
@@ -34,7 +32,12 @@ extension GBSnapCommand {
     }
 
     struct Reindex: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild the catalog from the archives' manifests.")
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild the catalog from the archives' manifests.",
+            discussion: """
+                Every archive is read through first. A damaged one is never listed: it is moved into the store's \
+                quarantine/ folder and reported on a BAD line, and the exit status is 1. See docs/storage.md.
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Flag(help: "Print JSON.") var json = false
@@ -45,9 +48,13 @@ extension GBSnapCommand {
                 if json {
                     try Console.printJSON(report)
                 } else {
-                    for p in report.skipped { Console.warning(p.message) }
-                    print("reindexed \(report.snapshots) snapshot(s) of \(report.targets) target(s)")
+                    for p in report.quarantined + report.skipped { print("BAD  \(p.description)") }
+                    var summary = "reindexed \(report.snapshots) snapshot(s) of \(report.targets) target(s)"
+                    if !report.quarantined.isEmpty { summary += "; quarantined \(report.quarantined.count) damaged archive(s)" }
+                    if !report.skipped.isEmpty { summary += "; left out \(report.skipped.count) misplaced archive(s)" }
+                    print(summary)
                 }
+                if !report.isComplete { throw ExitCode(1) }
             }
         }
     }

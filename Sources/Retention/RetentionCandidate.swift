@@ -6,8 +6,14 @@ public struct RetentionCandidate: Sendable, Hashable {
     public var id: String
     /// The target the snapshot was captured from.
     public var target: String
-    /// The capture kinds the snapshot contains.
+    /// The capture kinds the snapshot contains (a partial snapshot counts for these).
     public var kinds: [String]
+    /// The capture kinds that were asked for and failed; rules select a snapshot without data by these.
+    public var failedKinds: [String]
+    /// False for a snapshot without data (a capture where no artifact succeeded). Such snapshots
+    /// never count toward or displace the keep options of snapshots with data: they are planned
+    /// apart, under the failure keep options (``RetentionRule/keepFailedLast``).
+    public var hasData: Bool
     /// The target's labels at capture time.
     public var labels: [String: String]
     /// The schedule name that produced the snapshot, or `"manual"` / `"import"`.
@@ -22,11 +28,14 @@ public struct RetentionCandidate: Sendable, Hashable {
     /// Creates a candidate.
     public init(
         id: String, target: String, kinds: [String] = [], labels: [String: String] = [:],
-        schedule: String = "manual", takenAt: Date, bytes: Int64 = 0, pinned: Bool = false
+        schedule: String = "manual", takenAt: Date, bytes: Int64 = 0, pinned: Bool = false,
+        failedKinds: [String] = [], hasData: Bool = true
     ) {
         self.id = id
         self.target = target
         self.kinds = kinds
+        self.failedKinds = failedKinds
+        self.hasData = hasData
         self.labels = labels
         self.schedule = schedule
         self.takenAt = takenAt

@@ -6,6 +6,8 @@ public enum RetentionError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCount(rule: Int, option: String, value: Int)
     /// `keep-within` is negative.
     case negativeKeepWithin(rule: Int, value: Duration)
+    /// `keep-failed-within` is negative.
+    case negativeKeepFailedWithin(rule: Int, value: Duration)
     /// `max-age` is zero or negative.
     case nonPositiveMaxAge(rule: Int, value: Duration)
     /// `max-total-bytes` is negative.
@@ -28,6 +30,8 @@ public enum RetentionError: Error, Sendable, Hashable, CustomStringConvertible {
             return "retention rule \(rule): \(option) \(value) is invalid (use a positive count, or -1 for unlimited)"
         case .negativeKeepWithin(let rule, let value):
             return "retention rule \(rule): keep-within \(RetentionFormat.duration(value)) is negative"
+        case .negativeKeepFailedWithin(let rule, let value):
+            return "retention rule \(rule): keep-failed-within \(RetentionFormat.duration(value)) is negative (use 0 to keep no failures by age)"
         case .nonPositiveMaxAge(let rule, let value):
             return "retention rule \(rule): max-age \(RetentionFormat.duration(value)) must be positive"
         case .negativeMaxTotalBytes(let rule, let value):

@@ -13,6 +13,11 @@ enum RetentionReason: Hashable, Sendable {
     case notKept
     case olderThanMaxAge(Duration)
     case overBudget(rule: Int, budget: Int64)
+    /// Snapshots without data (failed captures).
+    case newestOfTarget
+    case keepFailedLast(count: Int)
+    case failedWithin(Duration)
+    case failedNotKept(last: Int, within: Duration?)
     /// A reason read back from JSON or given to the public initializer.
     case text(String)
 
@@ -26,10 +31,18 @@ enum RetentionReason: Hashable, Sendable {
         case .period(let kind, let key, let oldest):
             return "\(kind.optionName) (\(kind.describe(key))\(oldest ? ", oldest" : ""))"
         case .within(let d): return "within \(RetentionFormat.duration(d)) of newest"
-        case .notKept: return "not selected by any keep rule"
+        case .notKept: return "no keep rule selects it"
         case .olderThanMaxAge(let d): return "older than max-age \(RetentionFormat.duration(d))"
         case .overBudget(let rule, let budget):
             return "over max-total-bytes \(RetentionFormat.bytes(budget)) for rule \(rule)"
+        case .newestOfTarget: return "newest snapshot of a target with no data snapshots"
+        case .keepFailedLast(let count):
+            return count < 0 ? "keep-failed-last unlimited" : "keep-failed-last \(count)"
+        case .failedWithin(let d): return "failed within \(RetentionFormat.duration(d)) of now"
+        case .failedNotKept(let last, let within):
+            var limits = ["keep-failed-last \(last)"]
+            if let within { limits.append("keep-failed-within \(RetentionFormat.duration(within))") }
+            return "no data (failed capture) and outside \(limits.joined(separator: " and "))"
         case .text(let s): return s
         }
     }
@@ -98,9 +111,15 @@ public struct RetentionDecision: Sendable, Hashable, Codable {
     var reasonCodes: [RetentionReason]
 
     /// Human-readable reasons, e.g. `keep-daily (2026-11-26)`, `keep-last 3`, `within 2d of newest`,
-    /// `pinned`, `newest of group`; for removals `not selected by any keep rule`,
+    /// `pinned`, `newest of group`; for removals `no keep rule selects it`,
     /// `older than max-age 90d`, `over max-total-bytes 10 GiB for rule 1`.
     public var reasons: [String] { reasonCodes.map(\.text) }
+
+    /// One line for people: `kept: keep-daily (2026-11-26); keep-last 3` or
+    /// `removed: no keep rule selects it`, so keeps and removals read differently.
+    public var explanation: String {
+        (action == .keep ? "kept: " : "removed: ") + reasons.joined(separator: "; ")
+    }
 
     /// Creates a decision (the planner builds these; the initializer serves tests and decoders).
     public init(id: String, target: String, takenAt: Date, bytes: Int64, action: Action, rule: Int?, reasons: [String])

@@ -19,8 +19,14 @@ import Foundation
 /// `maxTotalBytes` then removes the oldest snapshots the rule governs (across all its groups)
 /// until the rest fits.
 ///
-/// **Safety rails.** Pinned snapshots and the newest snapshot of each group are always kept;
-/// a plan that would leave a target without any snapshot is refused.
+/// **Snapshots without data** (failed captures, ``RetentionCandidate/hasData`` false) form groups
+/// of their own under the rule that selects them (by the kinds they asked for): they never count
+/// toward, or displace, the keep options and budget of snapshots with data. They are kept by
+/// `keepFailedLast` and `keepFailedWithin` (measured from `now`), and `maxAge` applies to them.
+///
+/// **Safety rails.** Pinned snapshots and the newest snapshot of each group with data are always
+/// kept, and so is the newest snapshot of a target that has no data at all; a plan that would
+/// leave a target without any snapshot is refused.
 public enum RetentionPlanner {
     /// Plans retention for `candidates` at time `now`.
     ///
@@ -54,15 +60,22 @@ public enum RetentionPlanner {
             }
         }
         groups.sort { a, b in
-            a.target != b.target ? a.target < b.target : (a.rule ?? Int.max) < (b.rule ?? Int.max)
+            if a.target != b.target { return a.target < b.target }
+            if a.rule != b.rule { return (a.rule ?? Int.max) < (b.rule ?? Int.max) }
+            return a.hasData && !b.hasData
         }
+        let targetsWithData = Set(groups.lazy.filter(\.hasData).map(\.target))
 
         var state = PlanState(count: candidates.count)
         for group in groups {
-            if let r = group.rule {
+            if let r = group.rule, group.hasData {
                 applyRule(
                     rules[r], to: order[group.range], candidates: candidates, times: times,
                     now: nowSeconds, timeZone: policy.timeZone, state: &state)
+            } else if let r = group.rule {
+                applyFailedRule(
+                    rules[r], to: order[group.range], candidates: candidates, times: times, now: nowSeconds,
+                    targetHasData: targetsWithData.contains(group.target), state: &state)
             } else {
                 for (pos, ci) in order[group.range].enumerated() {
                     state.reasons[ci] =
@@ -74,7 +87,7 @@ public enum RetentionPlanner {
         var warnings: [String] = []
         for (r, rule) in rules.enumerated() {
             guard let budget = rule.maxTotalBytes else { continue }
-            let scope = groups.filter { $0.rule == r }.flatMap { order[$0.range] }.filter { state.keep[$0] }
+            let scope = groups.filter { $0.rule == r && $0.hasData }.flatMap { order[$0.range] }.filter { state.keep[$0] }
             if let warning = applyBudget(
                 budget, rule: rule, scope: scope, candidates: candidates,
                 times: times, state: &state)
@@ -148,6 +161,8 @@ public enum RetentionPlanner {
         var target: String
         /// 0-based rule index, nil for snapshots no rule selects.
         var rule: Int?
+        /// False for a group of snapshots without data (planned by ``applyFailedRule``).
+        var hasData: Bool
         /// Where the group's candidate indices sit in the shared order array.
         var range: Range<Int> = 0..<0
     }
@@ -162,10 +177,23 @@ public enum RetentionPlanner {
             protected = Array(repeating: false, count: count)
             reasons = Array(repeating: [], count: count)
         }
+
+        /// Records one snapshot's decision: kept when any reason keeps it, unless it is too old for
+        /// max-age and not protected; the removal reasons are shared arrays (most of a large plan).
+        mutating func decide(
+            _ ci: Int, reasons: [RetentionReason], isProtected: Bool, tooOld: Bool,
+            notKept: [RetentionReason], tooOldReasons: [RetentionReason]
+        ) {
+            let kept = !reasons.isEmpty && (isProtected || !tooOld)
+            keep[ci] = kept
+            protected[ci] = isProtected
+            self.reasons[ci] = kept ? reasons : (reasons.isEmpty ? notKept : tooOldReasons)
+        }
     }
 
     /// The selector inputs of a candidate besides its target.
     private struct SelectionKey: Hashable {
+        var hasData: Bool
         var kinds: [String]
         var labels: [String: String]
         var schedule: String
@@ -174,6 +202,7 @@ public enum RetentionPlanner {
     private struct GroupKey: Hashable {
         var target: String
         var rule: Int
+        var hasData: Bool
     }
 
     /// Assigns every candidate to a (target, first selecting rule) group, evaluating each
@@ -196,8 +225,10 @@ public enum RetentionPlanner {
         var overflow: [[SelectionKey: Int]] = []
         var groupOf = [Int](repeating: 0, count: candidates.count)
         for i in candidates.indices {
+            let hasData = candidates[i].hasData
             let key = SelectionKey(
-                kinds: usesKinds ? candidates[i].kinds : [], labels: usesLabels ? candidates[i].labels : [:],
+                hasData: hasData,
+                kinds: usesKinds ? (hasData ? candidates[i].kinds : candidates[i].failedKinds) : [], labels: usesLabels ? candidates[i].labels : [:],
                 schedule: usesSchedules ? candidates[i].schedule : "")
             let slot: Int
             if let existing = targetSlot[candidates[i].target] {
@@ -215,10 +246,10 @@ public enum RetentionPlanner {
                 continue
             }
             let rule = rules.firstIndex { $0.selects(candidates[i]) }
-            let gk = GroupKey(target: candidates[i].target, rule: rule ?? -1)
+            let gk = GroupKey(target: candidates[i].target, rule: rule ?? -1, hasData: hasData)
             let g = groupIndex[gk] ?? groups.count
             if g == groups.count {
-                groups.append(Group(target: candidates[i].target, rule: rule))
+                groups.append(Group(target: candidates[i].target, rule: rule, hasData: hasData))
                 groupIndex[gk] = g
             }
             if shortLists[slot].count < shortListLimit {
@@ -299,16 +330,39 @@ public enum RetentionPlanner {
             } else {
                 reasons.append(.noKeepOptions(rule: rule.number))
             }
-            var keep = !reasons.isEmpty
-            if !keep {
-                reasons = notKeptReasons
-            } else if !isProtected, let cutoff = ageCutoff, times[ci] < cutoff {
-                keep = false
-                reasons = maxAgeReasons
+            state.decide(
+                ci, reasons: reasons, isProtected: isProtected, tooOld: ageCutoff.map { times[ci] < $0 } ?? false,
+                notKept: notKeptReasons, tooOldReasons: maxAgeReasons)
+        }
+    }
+
+    /// Keep-failed-last, keep-failed-within and max-age for one group of snapshots without data
+    /// (`members` sorted newest first). The keep options of the data snapshots never see these,
+    /// so any number of failures leaves the data plan unchanged.
+    private static func applyFailedRule(
+        _ rule: CompiledRule, to members: ArraySlice<Int>, candidates: [RetentionCandidate], times: [Double],
+        now: Double, targetHasData: Bool, state: inout PlanState
+    ) {
+        let withinCutoff = rule.keepFailedWithin.map { _ in now - rule.keepFailedWithinSeconds }
+        let ageCutoff = rule.maxAge.map { _ in now - rule.maxAgeSeconds }
+        let notKeptReasons: [RetentionReason] = [.failedNotKept(last: rule.keepFailedLast, within: rule.keepFailedWithin)]
+        let maxAgeReasons: [RetentionReason] = rule.maxAge.map { [.olderThanMaxAge($0)] } ?? []
+        var lastRemaining = rule.keepFailedLast
+        for (pos, ci) in members.enumerated() {
+            var reasons: [RetentionReason] = candidates[ci].pinned ? [.pinned] : []
+            // A target whose captures never succeeded keeps its latest failure: the only evidence.
+            if pos == 0 && !targetHasData { reasons.append(.newestOfTarget) }
+            let isProtected = !reasons.isEmpty
+            if lastRemaining != 0 {
+                reasons.append(.keepFailedLast(count: rule.keepFailedLast))
+                if lastRemaining > 0 { lastRemaining -= 1 }
             }
-            state.keep[ci] = keep
-            state.protected[ci] = isProtected
-            state.reasons[ci] = reasons
+            if let within = rule.keepFailedWithin, let cutoff = withinCutoff, times[ci] > cutoff {
+                reasons.append(.failedWithin(within))
+            }
+            state.decide(
+                ci, reasons: reasons, isProtected: isProtected, tooOld: ageCutoff.map { times[ci] < $0 } ?? false,
+                notKept: notKeptReasons, tooOldReasons: maxAgeReasons)
         }
     }
 
@@ -392,6 +446,11 @@ struct CompiledRule: Sendable {
     let maxAge: Duration?
     let maxAgeSeconds: Double
     let maxTotalBytes: Int64?
+    /// Resolved: the default when the rule does not say; -1 = unlimited.
+    let keepFailedLast: Int
+    /// Resolved: the default when the rule does not say; nil when zero.
+    let keepFailedWithin: Duration?
+    let keepFailedWithinSeconds: Double
 
     var hasKeepOptions: Bool { keepLast != 0 || !periods.isEmpty || keepWithin != nil }
 
@@ -426,6 +485,11 @@ struct CompiledRule: Sendable {
             throw .negativeMaxTotalBytes(rule: number, value: bytes)
         }
         maxTotalBytes = rule.maxTotalBytes
+        keepFailedLast = try count(rule.keepFailedLast ?? RetentionRule.defaultKeepFailedLast, "keep-failed-last")
+        let failedWithin = rule.keepFailedWithin ?? RetentionRule.defaultKeepFailedWithin
+        if failedWithin < .zero { throw .negativeKeepFailedWithin(rule: number, value: failedWithin) }
+        keepFailedWithin = failedWithin == .zero ? nil : failedWithin
+        keepFailedWithinSeconds = keepFailedWithin.map(RetentionFormat.seconds) ?? 0
         let s = rule.selector
         targets = s.targets.map(GlobPattern.init)
         kinds = s.kinds.map(GlobPattern.init)
@@ -435,7 +499,8 @@ struct CompiledRule: Sendable {
 
     func selects(_ c: RetentionCandidate) -> Bool {
         if !targets.isEmpty, !targets.contains(where: { $0.matches(c.target) }) { return false }
-        if !kinds.isEmpty, !c.kinds.contains(where: { kind in kinds.contains { $0.matches(kind) } }) { return false }
+        // A snapshot without data is selected by the kinds it asked for.
+        if !kinds.isEmpty, !(c.hasData ? c.kinds : c.failedKinds).contains(where: { kind in kinds.contains { $0.matches(kind) } }) { return false }
         for (key, pattern) in labels {
             guard let value = c.labels[key], pattern.matches(value) else { return false }
         }

@@ -56,13 +56,27 @@ public struct RetentionRule: Sendable, Hashable, Codable {
     /// Remove the oldest snapshots this rule governs, across all its targets, until their total
     /// size fits (never the newest snapshot of a group, never a pinned one). Must not be negative.
     public var maxTotalBytes: Int64?
+    /// Keep the `n` newest snapshots without data (failed captures) of each target the rule
+    /// governs; nil means ``defaultKeepFailedLast``, `0` none by count, `-1` all. Failed snapshots
+    /// never count toward the keep options above, and the size budget ignores them.
+    public var keepFailedLast: Int?
+    /// Keep every snapshot without data taken less than this long before `now` (not before the
+    /// newest snapshot: failures are evidence of the recent past); nil means
+    /// ``defaultKeepFailedWithin``, zero means not used.
+    public var keepFailedWithin: Duration?
 
-    /// Creates a rule; with only a selector it keeps everything it selects.
+    /// The failures kept by count when a rule does not say: the last few, for a post-mortem.
+    public static let defaultKeepFailedLast = 3
+    /// The failures kept by age when a rule does not say: the last day.
+    public static let defaultKeepFailedWithin: Duration = .seconds(86_400)
+
+    /// Creates a rule; with only a selector it keeps everything with data it selects.
     public init(
         selector: RetentionSelector = .init(),
         keepLast: Int? = nil, keepHourly: Int? = nil, keepDaily: Int? = nil, keepWeekly: Int? = nil,
         keepMonthly: Int? = nil, keepYearly: Int? = nil, keepWithin: Duration? = nil,
-        maxAge: Duration? = nil, maxTotalBytes: Int64? = nil
+        maxAge: Duration? = nil, maxTotalBytes: Int64? = nil,
+        keepFailedLast: Int? = nil, keepFailedWithin: Duration? = nil
     ) {
         self.selector = selector
         self.keepLast = keepLast
@@ -74,6 +88,8 @@ public struct RetentionRule: Sendable, Hashable, Codable {
         self.keepWithin = keepWithin
         self.maxAge = maxAge
         self.maxTotalBytes = maxTotalBytes
+        self.keepFailedLast = keepFailedLast
+        self.keepFailedWithin = keepFailedWithin
     }
 }
 

@@ -18,8 +18,24 @@ public struct VerifyProblem: Sendable, Hashable, Codable, CustomStringConvertibl
     /// The file concerned.
     public var path: String
     public var message: String
+    /// What to do about it, when `message` does not already say.
+    public var nextStep: String?
 
-    public var description: String { message }
+    public init(kind: Kind, id: String?, path: String, message: String, nextStep: String? = nil) {
+        self.kind = kind
+        self.id = id
+        self.path = path
+        self.message = message
+        self.nextStep = nextStep
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, id, path, message
+        case nextStep = "next_step"
+    }
+
+    /// The message, then what to do next: `…; restore it from a backup, or …`.
+    public var description: String { nextStep.map { "\(message); \($0)" } ?? message }
 }
 
 /// What `verify` checked and found.
@@ -33,8 +49,14 @@ public struct VerifyReport: Sendable, Codable {
 public struct ReindexReport: Sendable, Codable {
     public var snapshots: Int
     public var targets: Int
-    /// Archives that could not be read and were left out (with why).
+    /// Intact archives left out of the catalog (with why), e.g. one stored under the wrong key.
     public var skipped: [VerifyProblem]
+    /// Damaged archives, moved out of `snapshots/` into `quarantine/` (``SnapshotStore/quarantineDirectory``)
+    /// and left out of the catalog; `path` is where each one now is.
+    public var quarantined: [VerifyProblem]
+
+    /// False when an archive was damaged or left out: the catalog does not cover every archive.
+    public var isComplete: Bool { skipped.isEmpty && quarantined.isEmpty }
 }
 
 extension SnapshotStore {
@@ -68,7 +90,7 @@ extension SnapshotStore {
             let listed = Set(entries.map(\.key))
             for key in archiveKeys() where !listed.contains(key) && !beingRemoved.contains(key) {
                 problems.append(VerifyProblem(kind: .notInCatalog, id: nil, path: path(forKey: key),
-                                              message: "archive \(path(forKey: key)) is not in the catalog; run `gbsnap reindex` to add it"))
+                                              message: "archive \(path(forKey: key)) is not in the catalog; run `gbsnap reindex` to add it (or to quarantine it if it is damaged)"))
             }
         }
         for e in entries {
@@ -84,11 +106,57 @@ extension SnapshotStore {
             }
             if let problem = checkArchive(p, id: e.id) { problems.append(problem) }
         }
+        var catalogued = Set(entries.map(\.id))
         for p in archivesOutsideCatalog {
-            if let problem = checkArchive(p, id: nil) { problems.append(problem) }
+            if let problem = checkArchive(p, id: nil) {
+                problems.append(problem)
+            } else if let found = compareWithCatalog(p) {
+                catalogued.insert(found.entry.id)
+                if let problem = found.problem { problems.append(problem) }
+            }
         }
-        problems = droppingConcurrentRemovals(problems, entries: entries)
+        problems = droppingConcurrentRemovals(problems, entries: entries).map { p in
+            var p = p
+            if p.nextStep == nil { p.nextStep = Self.nextStep(for: p, catalogued: p.id.map(catalogued.contains) ?? false) }
+            return p
+        }
         return VerifyReport(checked: entries.count + archivesOutsideCatalog.count, problems: problems)
+    }
+
+    /// How to resolve a selector for `verify`: a path verifies that file, whatever catalog entry
+    /// it belongs to (a copy is checked, not the stored archive); anything else names a catalog entry.
+    public func verifySelection(_ selector: String) throws -> ResolvedSnapshotOrEntry {
+        if let entry = try resolveEntry(selector) { return .entry(entry) }
+        return .archive(selector)
+    }
+
+    /// For an intact archive file given by path whose snapshot the catalog lists: the entry, and a
+    /// problem when the file is not byte-identical to what the catalog recorded (an altered copy).
+    func compareWithCatalog(_ path: String) -> (entry: CatalogEntry, problem: VerifyProblem?)? {
+        guard let manifest = try? readManifest(archivePath: path),
+              let entry = (try? catalog.entries(target: manifest.target.name))?.first(where: { $0.id == manifest.id })
+        else { return nil }
+        guard let digest = try? FileDigest.sha256(ofFile: path), digest.0 != entry.bytes || digest.1 != entry.sha256 else {
+            return (entry, nil)
+        }
+        return (entry, VerifyProblem(
+            kind: .checksumMismatch, id: entry.id, path: path,
+            message: "archive \(path) holds snapshot \(entry.id) but is not the archive the catalog recorded (size or SHA-256 differs: changed or damaged)",
+            nextStep: "use the stored copy (`gbsnap verify \(entry.id)` checks it) and discard this file"))
+    }
+
+    /// The advice on a BAD line of `verify`.
+    static func nextStep(for p: VerifyProblem, catalogued: Bool) -> String? {
+        switch p.kind {
+        case .notInCatalog, .corruptCatalog:
+            return nil  // their messages already point at `gbsnap reindex`
+        case .missingArchive:
+            guard let id = p.id, catalogued else { return "check the path" }
+            return "restore the archive from a backup, or run `gbsnap rm \(id)` to drop the snapshot from the catalog"
+        case .corruptArchive, .checksumMismatch:
+            guard let id = p.id, catalogued else { return "this file cannot be trusted: use another copy" }
+            return "restore it from a backup copy (`gbsnap verify COPY` checks one first), or run `gbsnap rm \(id)` to drop the snapshot"
+        }
     }
 
     /// Finishes an interrupted removal if there is one and the lock can be had; returns the keys
@@ -159,29 +227,45 @@ extension SnapshotStore {
         return keys.sorted()
     }
 
-    /// Rebuilds the whole catalog from the archives' manifests alone.
+    /// Where `reindex` moves damaged archives: `<root>/quarantine/<key>`, outside `snapshots/`,
+    /// so no listing, selector, verify or later reindex takes them for snapshots again.
+    public var quarantineDirectory: String { "\(root)/quarantine" }
+
+    /// Rebuilds the whole catalog from the archives' manifests alone. Every archive is read
+    /// through first (as `verify` does): a damaged one is never listed; it is moved into
+    /// ``quarantineDirectory`` under its key and reported in ``ReindexReport/quarantined``.
     public func reindex() throws -> ReindexReport {
         var byTarget: [String: [CatalogEntry]] = [:]
         var skipped: [VerifyProblem] = []
-        let keys = archiveKeys()
-        for key in keys {
+        var damaged: [(key: String, problem: VerifyProblem)] = []
+        for key in archiveKeys() {
             let p = path(forKey: key)
+            let manifest: Manifest
+            do { manifest = try readManifest(archivePath: p) } catch {
+                // Without a manifest, the file name is the best guess at which snapshot it was.
+                let id = key.split(separator: "/").last.map { String($0.dropLast(".tar.gz".count)) }
+                damaged.append((key, VerifyProblem(kind: .corruptArchive, id: id, path: p, message: "\(error)")))
+                continue
+            }
+            let expectedKey = Self.key(target: manifest.target.name, id: manifest.id, takenAt: manifest.takenAt)
+            guard expectedKey == key else {
+                skipped.append(VerifyProblem(kind: .corruptArchive, id: manifest.id, path: p,
+                                             message: "archive \(p) belongs at \(expectedKey) according to its manifest; left out",
+                                             nextStep: "move it there and run `gbsnap reindex` again"))
+                continue
+            }
+            if let problem = checkArchive(p, id: manifest.id) {
+                damaged.append((key, problem))
+                continue
+            }
             do {
-                let manifest = try readManifest(archivePath: p)
                 let (size, sha) = try FileDigest.sha256(ofFile: p)
-                let expectedKey = Self.key(target: manifest.target.name, id: manifest.id, takenAt: manifest.takenAt)
-                guard expectedKey == key else {
-                    skipped.append(VerifyProblem(kind: .corruptArchive, id: manifest.id, path: p,
-                                                 message: "archive \(p) belongs at \(expectedKey) according to its manifest; left out"))
-                    continue
-                }
                 byTarget[manifest.target.name, default: []].append(CatalogEntry(manifest: manifest, key: key, bytes: size, sha256: sha))
-            } catch let e as StoreError {
-                skipped.append(VerifyProblem(kind: .corruptArchive, id: nil, path: p, message: e.description))
             } catch {
-                skipped.append(VerifyProblem(kind: .corruptArchive, id: nil, path: p, message: "archive \(p): \(error)"))
+                damaged.append((key, VerifyProblem(kind: .corruptArchive, id: manifest.id, path: p, message: "archive \(p) cannot be read: \(error)")))
             }
         }
+        var quarantined: [VerifyProblem] = []
         do {
             try withWriteLock { () throws -> Void in
                 // Taking the lock finished any interrupted removal, and a prune may have run since
@@ -190,6 +274,9 @@ extension SnapshotStore {
                     byTarget[target] = entries.filter { SystemIO.fileSize(path(forKey: $0.key)) != nil }
                 }
                 byTarget = byTarget.filter { !$0.value.isEmpty }
+                for (key, problem) in damaged where SystemIO.fileSize(path(forKey: key)) != nil {
+                    quarantined.append(try quarantine(key: key, problem: problem))
+                }
                 let existing = try catalog.targets()
                 for (target, entries) in byTarget {
                     try catalog.rewrite(target: target, entries: entries.sorted { ($0.takenAt, $0.id) < ($1.takenAt, $1.id) })
@@ -203,7 +290,33 @@ extension SnapshotStore {
         } catch {
             throw StoreError(.io, "cannot rewrite the catalog: \(error)")
         }
-        return ReindexReport(snapshots: byTarget.values.reduce(0) { $0 + $1.count }, targets: byTarget.count, skipped: skipped)
+        return ReindexReport(snapshots: byTarget.values.reduce(0) { $0 + $1.count }, targets: byTarget.count,
+                             skipped: skipped, quarantined: quarantined)
+    }
+
+    /// Moves the damaged archive at `key` to `quarantine/<key>` (a free name, never over an earlier
+    /// one), durably; the caller holds the lock. Returns the problem restated for its new place.
+    private func quarantine(key: String, problem: VerifyProblem) throws -> VerifyProblem {
+        let from = path(forKey: key)
+        var to = "\(quarantineDirectory)/\(key)"
+        var n = 1
+        while SystemIO.fileSize(to) != nil {
+            to = "\(quarantineDirectory)/\(key.dropLast(7)).\(n).tar.gz"
+            n += 1
+        }
+        do {
+            let dir = SystemIO.parentDirectory(of: to)
+            try SystemIO.makeDirectories(dir)
+            try SystemIO.rename(from, to)
+            try SystemIO.fsyncDirectory(dir)
+            try SystemIO.fsyncDirectory(SystemIO.parentDirectory(of: from))
+        } catch {
+            throw StoreError.io(error, doing: "move the damaged archive \(from) into \(quarantineDirectory)")
+        }
+        return VerifyProblem(
+            kind: problem.kind, id: problem.id, path: to,
+            message: "\(problem.message); moved to \(to), out of the catalog",
+            nextStep: "put a good copy back at \(from) and run `gbsnap reindex`, or delete the quarantined file")
     }
 
     // MARK: Removal (retention)

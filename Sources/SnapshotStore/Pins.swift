@@ -47,7 +47,7 @@ extension SnapshotStore {
         }
     }
 
-    private func savePins(_ pins: [String: Pin]) throws {
+    func savePins(_ pins: [String: Pin]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try SystemIO.writeFileAtomically(pinsPath, bytes: Array(try encoder.encode(pins)))

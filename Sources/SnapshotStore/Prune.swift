@@ -84,7 +84,8 @@ extension SnapshotStore {
 
     static func candidate(_ e: CatalogEntry, pinned: Bool) -> RetentionCandidate {
         RetentionCandidate(id: e.id, target: e.target, kinds: e.kinds, labels: e.labels, schedule: e.schedule,
-                           takenAt: e.takenAt, bytes: e.bytes, pinned: pinned)
+                           takenAt: e.takenAt, bytes: e.bytes, pinned: pinned,
+                           failedKinds: e.failedKinds, hasData: e.status != .failed)
     }
 
     /// Plans retention over the whole catalog at `now`, without changing anything (`prune --dry-run`).
@@ -152,14 +153,7 @@ extension SnapshotStore {
         for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) where count >= live[target]?.count ?? 0 {
             throw RetentionError.wouldRemoveAllSnapshots(target: target)
         }
-        var freed: Int64 = 0
-        let step = max(1, batchSize)
-        var start = 0
-        while start < removal.count {
-            let end = min(removal.count, start + step)
-            freed += try performRemoval(Array(removal[start..<end]))
-            start = end
-        }
+        let freed = try removeInBatches(removal, batchSize: batchSize)
         var compacted: [String] = []
         for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) {
             let liveCount = (live[target]?.count ?? 0) - count
@@ -167,6 +161,20 @@ extension SnapshotStore {
         }
         return PruneResult(plan: plan, removedIDs: removal.map(\.id), bytesFreed: freed, skipped: skipped,
                            compactedTargets: compacted)
+    }
+
+    /// Removes `entries` in crash-safe steps of `batchSize` (each with its own intent, see
+    /// ``performRemoval(_:)``); the caller holds the lock. Returns the bytes freed.
+    func removeInBatches(_ entries: [CatalogEntry], batchSize: Int) throws -> Int64 {
+        var freed: Int64 = 0
+        let step = max(1, batchSize)
+        var start = 0
+        while start < entries.count {
+            let end = min(entries.count, start + step)
+            freed += try performRemoval(Array(entries[start..<end]))
+            start = end
+        }
+        return freed
     }
 
     /// Rewrites a target's shard when fewer than half of its records describe live snapshots,

@@ -6,6 +6,7 @@ import GBSnapCore
 ///
 ///     <root>/snapshots/<target>/<YYYY>/<MM>/<DD>/<id>.tar.gz   one archive per snapshot
 ///     <root>/catalog/<target>.jsonl                            the catalog, one shard per target
+///     <root>/quarantine/snapshots/...                          damaged archives reindex moved aside
 ///     <root>/pins.json                                         pinned snapshots and notes
 ///     <root>/.tmp/                                             temp files, never read as data
 ///     <root>/.lock                                             writers' lock

@@ -92,5 +92,27 @@ struct ConfigSemanticsTests {
         #expect(rule.keepDaily == -1 && rule.keepWeekly == -1 && rule.keepWithin == .zero)
         #expect(rule.selector.targets == ["a*"] && rule.selector.schedules == ["manual"] && rule.selector.kinds == ["heap"])
         #expect(config.retention?.timeZone == TimeZone(identifier: "UTC") && config.retention?.schedule == "@hourly")
+        #expect(rule.keepFailedLast == nil && rule.keepFailedWithin == nil)  // the planner's defaults apply
+    }
+
+    @Test("Failed captures have their own keep: keep_failed_last and keep_failed_within")
+    func retentionFailedKeep() throws {
+        let config = try ConfigFile.parse(yaml: """
+        targets: [{name: a, url: "http://a:1"}]
+        retention:
+          rules:
+            - {keep_last: 3, keep_failed_last: 5, keep_failed_within: 2d}
+            - {keep_last: 1, keep_failed_last: unlimited, keep_failed_within: 0}
+        """, fileName: "r.yaml")
+        let rules = try #require(config.retention?.rules)
+        #expect(rules[0].keepFailedLast == 5 && rules[0].keepFailedWithin == .seconds(2 * 86_400))
+        #expect(rules[1].keepFailedLast == -1 && rules[1].keepFailedWithin == .zero)
+        #expect(throws: (any Error).self) {
+            try ConfigFile.parse(yaml: """
+            targets: [{name: a, url: "http://a:1"}]
+            retention:
+              rules: [{keep_last: 1, keep_failed_last: -2}]
+            """, fileName: "r.yaml")
+        }
     }
 }

@@ -123,7 +123,7 @@ import Testing
         let snaps = (0..<6).map { Fixture.snap("s\($0)", base.addingTimeInterval(Double($0) * 60), bytes: 10) }
         let plan = try Fixture.plan(snaps, Fixture.policy(RetentionRule(keepLast: 3, maxTotalBytes: 30)))
         #expect(plan.kept == ["s5", "s4", "s3"])
-        #expect(try Fixture.decision(plan, "s2").reasons == ["not selected by any keep rule"])
+        #expect(try Fixture.decision(plan, "s2").reasons == ["no keep rule selects it"])
     }
 
     /// Over budget with nothing left to remove: the newest of each group and pinned snapshots

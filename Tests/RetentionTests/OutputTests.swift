@@ -22,7 +22,7 @@ import Testing
             #"{"action":"keep","bytes":2048,"id":"snap-b","reasons":["newest of group","keep-last 1"],"#
             + #""rule":1,"taken_at":"2026-11-26T02:00:00Z","target":"order-api"}"#
         let remove =
-            #"{"action":"remove","bytes":1024,"id":"snap-a","reasons":["not selected by any keep rule"],"#
+            #"{"action":"remove","bytes":1024,"id":"snap-a","reasons":["no keep rule selects it"],"#
             + #""rule":1,"taken_at":"2026-11-25T01:59:59.750Z","target":"order-api"}"#
         #expect(
             json == #"{"bytes_freed":1024,"decisions":["# + keep + "," + remove
@@ -34,7 +34,7 @@ import Testing
         let decoded = try JSONDecoder().decode(RetentionPlan.self, from: try JSONEncoder().encode(plan))
         #expect(decoded == plan)
         #expect(decoded.bytesFreed == 1024)
-        #expect(decoded.decisions[1].reasons == ["not selected by any keep rule"])
+        #expect(decoded.decisions[1].reasons == ["no keep rule selects it"])
     }
 
     @Test func unselectedDecisionEncodesNullRule() throws {

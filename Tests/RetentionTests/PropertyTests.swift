@@ -137,7 +137,7 @@ import Testing
             }
         }
         #expect(removed > 500)
-        #expect(reasons.isSuperset(of: ["not selected", "older than", "over max-total-bytes"]))
+        #expect(reasons.isSuperset(of: ["no keep", "older than", "over max-total-bytes"]))
     }
 
     /// One catch-all rule without budgets: the kept set equals restic's algorithm (re-implemented

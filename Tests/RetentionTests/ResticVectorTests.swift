@@ -25,7 +25,7 @@ import Testing
         #expect(try Fixture.decision(plan, "2024-03-24").reasons == ["keep-weekly (2024-W12)"])
         #expect(try Fixture.decision(plan, "2024-01-31").reasons == ["keep-monthly (2024-01)"])
         // The monthly count is used up before the oldest snapshot, so 01-01 goes.
-        #expect(try Fixture.decision(plan, "2024-01-01").reasons == ["not selected by any keep rule"])
+        #expect(try Fixture.decision(plan, "2024-01-01").reasons == ["no keep rule selects it"])
     }
 
     /// C.8 R1, borg column: borg 1.4 would also keep 03-03 (weekly, because 03-31's week is

@@ -7,15 +7,6 @@ import Testing
 
 /// Bad input gets a clear error and loses nothing.
 @Suite struct DamageTests {
-    func storeWithTwoSnapshots(_ tmp: TemporaryDirectory) throws -> (SnapshotStore, CatalogEntry, CatalogEntry) {
-        let store = try SnapshotStore(root: "\(tmp.path)/store")
-        let e1 = try store.importFiles([ImportFile(path: Samples.path("go1.27/goroutine-a.debug2.txt"), kind: .stacks)],
-                                       target: "api", takenAt: date("2026-11-25T00:00:00Z"))
-        let e2 = try store.importFiles([ImportFile(path: Samples.path("go1.27/goroutine-b.debug2.txt"), kind: .stacks)],
-                                       target: "api", takenAt: date("2026-11-26T00:00:00Z"))
-        return (store, e1, e2)
-    }
-
     @Test func verifyNamesEachDamagedArchive() throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, e1, e2) = try storeWithTwoSnapshots(tmp)

@@ -55,7 +55,7 @@ func hourly(_ day: String, _ hours: ClosedRange<Int>) -> [String] {
         #expect(Set(plan.removeIDs) == Set(apiByAge.prefix(4)))
         #expect(plan.bytesFreed == before.filter { Set(apiByAge.prefix(4)).contains($0.id) }.reduce(0) { $0 + $1.bytes })
         #expect(plan.decisions.first { $0.id == apiByAge[5] }?.reasons == ["newest of group", "keep-last 2"])
-        #expect(plan.decisions.first { $0.id == apiByAge[0] }?.reasons == ["not selected by any keep rule"])
+        #expect(plan.decisions.first { $0.id == apiByAge[0] }?.reasons == ["no keep rule selects it"])
         #expect(try f.store.list() == before)
         #expect(f.archiveKeys == keysBefore)
     }
@@ -98,7 +98,7 @@ func hourly(_ day: String, _ hours: ClosedRange<Int>) -> [String] {
         // keep-last 3 chooses 4, 3, 2; max-age then removes all but the pinned and the newest.
         #expect(Set(try f.store.list().map(\.id)) == [entries[0].id, entries[4].id])
         #expect(result.plan.decisions.first { $0.id == entries[0].id }?.reasons.first == "pinned")
-        #expect(result.plan.decisions.first { $0.id == entries[1].id }?.reasons == ["not selected by any keep rule"])
+        #expect(result.plan.decisions.first { $0.id == entries[1].id }?.reasons == ["no keep rule selects it"])
         #expect(result.plan.decisions.first { $0.id == entries[2].id }?.reasons == ["older than max-age 1h"])
         // Unpinned, the next prune applies the policy to it.
         try f.store.unpin(entries[0].id)
