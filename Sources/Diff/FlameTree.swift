@@ -126,30 +126,32 @@ public struct FlameTree: Sendable {
         return tree
     }
 
-    /// Which nodes survive pruning for a page: those holding at least `share` of the larger total, or whose change
-    /// is at least `deltaShare` of the total change, and whose parent survives; the thresholds double until at
-    /// most `maxNodes` survive. Pruned children of a surviving node fold into one "other" node in the output.
-    public func keptNodes(share: Double = 0.0005, deltaShare: Double = 0.005, maxNodes: Int = 40_000) -> [Bool] {
-        let rootMax = Double(max(totalA[0], totalB[0]))
+    /// Which nodes go into a page: all of them when they fit in `maxNodes`; else the largest (by the larger of
+    /// their A and B totals) that fit, plus those whose change is at least `deltaShare` of the total change, as
+    /// long as their parent is kept. Pruned children of a kept node fold into one "other" node in the output, so
+    /// no value is lost and a frame too narrow to see costs nothing.
+    public func keptNodes(maxNodes: Int = 40_000, deltaShare: Double = 0.005) -> [Bool] {
+        guard count > maxNodes else { return [Bool](repeating: true, count: count) }
+        var sizes = (0..<count).map { max(totalA[$0], totalB[$0]) }
+        sizes.sort(by: >)
+        // The smallest size that still fits; ties at the boundary are dropped rather than overflow the budget.
+        var floor = sizes[max(0, maxNodes - 1)]
+        if floor < sizes[0], sizes.count > maxNodes, sizes[maxNodes] == floor { floor += 1 }
         let rootDelta = Double((totalB[0] &- totalA[0]).magnitude)
-        var share = share, deltaShare = deltaShare
+        let deltaFloor = rootDelta > 0 ? deltaShare * rootDelta : .infinity
         var keep = [Bool](repeating: false, count: count)
-        while true {
-            let valueFloor = share * rootMax, deltaFloor = deltaShare * rootDelta
-            keep[0] = true
-            var kept = 1
-            // Nodes are created after their parents, so one forward pass sees every parent first.
-            for n in 1..<max(count, 1) {
-                let p = Int(parent[n])
-                let big = Double(max(totalA[n], totalB[n])) >= valueFloor
-                let changed = rootDelta > 0 && Double((totalB[n] &- totalA[n]).magnitude) >= deltaFloor
-                keep[n] = keep[p] && (big || changed)
-                if keep[n] { kept += 1 }
+        keep[0] = true
+        var kept = 1
+        // Nodes are created after their parents, so one forward pass sees every parent first.
+        for n in 1..<count where keep[Int(parent[n])] {
+            let big = max(totalA[n], totalB[n]) >= floor
+            let changed = Double((totalB[n] &- totalA[n]).magnitude) >= deltaFloor
+            if big || (changed && kept < maxNodes * 2) {
+                keep[n] = true
+                kept += 1
             }
-            if kept <= maxNodes || (share >= 1 && deltaShare >= 1) { return keep }
-            share *= 2
-            deltaShare *= 2
         }
+        return keep
     }
 
     /// The graph as the report's JSON (see `ReportAssets`): `{"title","unit","totalA","totalB","names","funcs",

@@ -15,7 +15,7 @@ public enum HTMLReport {
         public var nodeBudget: Int
 
         /// Creates options.
-        public init(bounds: TableBounds = TableBounds(limit: 100, all: false), nodeBudget: Int = 90_000) {
+        public init(bounds: TableBounds = TableBounds(limit: 100, all: false), nodeBudget: Int = 80_000) {
             self.bounds = bounds
             self.nodeBudget = nodeBudget
         }

@@ -210,6 +210,7 @@ struct FlameTreeTests {
             tree.add(rootFirst: [main, leaf], value: 10, side: .a)
             tree.add(rootFirst: [main, leaf], value: 11, side: .b)
         }
+        #expect(tree.keptNodes(maxNodes: 5_000).allSatisfy { $0 }, "a tree within the budget is kept whole")
         let keep = tree.keptNodes(maxNodes: 100)
         #expect(keep.filter { $0 }.count <= 100)
         let json = tree.json(title: "t", unit: "bytes", keep: keep)
