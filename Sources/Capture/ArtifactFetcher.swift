@@ -4,6 +4,7 @@ import GBSnapCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import Profiles
 
 /// A complete body in the temporary directory.
 struct StoredBody: Sendable {
@@ -21,6 +22,8 @@ struct FetchOutcome: Sendable {
         /// A 404 where the plan says it means "not supported".
         case notFound
         case failed(CaptureFailure)
+        /// A 2xx body that is not what the endpoint serves: the failure, and the body's first bytes.
+        case rejected(CaptureFailure, StoredBody)
     }
 
     var result: Result
@@ -42,6 +45,8 @@ struct AttemptFailure: Error {
     var contentType: String?
     /// The deadline passed before this attempt could send its request (after earlier attempts).
     var neverSent = false
+    /// The first bytes of a rejected 2xx body, kept for the archive.
+    var rejected: StoredBody?
 }
 
 /// Byte count shared between the body-reading task and the task that reports a deadline.
@@ -112,7 +117,7 @@ struct ArtifactFetcher: Sendable {
                 }
                 let failure = CaptureFailure(reason: error.reason, message: message(fetch, error.detail + suffix))
                 return FetchOutcome(
-                    result: .failed(failure), httpStatus: error.httpStatus, contentType: error.contentType,
+                    result: error.rejected.map { .rejected(failure, $0) } ?? .failed(failure), httpStatus: error.httpStatus, contentType: error.contentType,
                     attempts: attempts, startedAt: startedAt, duration: clock.now - start)
             }
         }
@@ -192,10 +197,13 @@ struct ArtifactFetcher: Sendable {
             let body = response.body
             let limit = target.maxBytes
             let stored: StoredBody?
+            let expected = fetch.expected
             do {
                 stored = try await Self.withDeadline(deadline) {
-                    try await Self.streamToFile(body, path: partPath, limit: limit, progress: progress)
+                    try await Self.streamToFile(body, path: partPath, limit: limit, progress: progress, expected: expected, contentType: contentType)
                 }
+            } catch BodyError.rejected(let mismatch, let head) {
+                throw rejection(mismatch, head: head, fetch: fetch, path: finalPath + ".rejected", status: status, contentType: contentType)
             } catch {
                 throw classifyBodyError(error, fetch: fetch, bytes: progress.bytes, contentLength: contentLength, status: status, contentType: contentType)
             }
@@ -238,11 +246,17 @@ struct ArtifactFetcher: Sendable {
     enum BodyError: Error {
         case tooLarge(limit: Int64)
         case localIO(String)
+        /// The body's first bytes are not the expected format.
+        case rejected(BodyMismatch, [UInt8])
     }
 
-    static func streamToFile(_ body: HTTPClientResponse.Body, path: String, limit: Int64, progress: ProgressCounter)
-        async throws -> StoredBody
-    {
+    /// Streams `body` into a new file at `path`, hashing it. With `expected`, its first
+    /// `ArtifactSniffer.prefixBytes` are checked as soon as they (or the whole shorter body) have
+    /// arrived, and a body that is something else stops the transfer.
+    static func streamToFile(
+        _ body: HTTPClientResponse.Body, path: String, limit: Int64, progress: ProgressCounter,
+        expected: GoFormat? = nil, contentType: String? = nil
+    ) async throws -> StoredBody {
         let fd: Int32
         do {
             fd = try SystemIO.createExclusive(path, mode: 0o600)
@@ -256,9 +270,21 @@ struct ArtifactFetcher: Sendable {
         }
         var hasher = SHA256Hasher()
         var total: Int64 = 0
+        var head: [UInt8] = []
+        var checked = expected == nil
+        func check() throws {
+            checked = true
+            if let expected, let mismatch = ArtifactSniffer.mismatch(head, expected: expected, contentType: contentType) {
+                throw BodyError.rejected(mismatch, head)
+            }
+        }
         for try await chunk in body {
             total += Int64(chunk.readableBytes)
             progress.bytes = total
+            if !checked {
+                head.append(contentsOf: chunk.readableBytesView.prefix(ArtifactSniffer.prefixBytes - head.count))
+                if head.count >= ArtifactSniffer.prefixBytes { try check() }
+            }
             if total > limit { throw BodyError.tooLarge(limit: limit) }
             try chunk.withUnsafeReadableBytes { raw in
                 hasher.update(raw)
@@ -270,6 +296,7 @@ struct ArtifactFetcher: Sendable {
             }
         }
         try Task.checkCancellation()
+        if !checked { try check() }
         complete = true
         return StoredBody(path: path, bytes: total, sha256: hasher.finalizeHex())
     }
@@ -310,6 +337,26 @@ struct ArtifactFetcher: Sendable {
     }
 
     // MARK: - Classification
+
+    /// The failure for a 2xx body that is not what the endpoint serves, keeping its first bytes
+    /// at `path` for the archive (without them if they cannot be written).
+    private func rejection(_ mismatch: BodyMismatch, head: [UInt8], fetch: PlannedFetch, path: String, status: Int, contentType: String?)
+        -> AttemptFailure
+    {
+        var failure = AttemptFailure(reason: .unexpectedBody, detail: mismatch.description, retryable: false,
+                                     httpStatus: status, contentType: contentType)
+        guard !head.isEmpty else { return failure }
+        do {
+            try SystemIO.writeFileAtomically(path, bytes: head)
+            var hasher = SHA256Hasher()
+            hasher.update(head)
+            failure.rejected = StoredBody(path: path, bytes: Int64(head.count), sha256: hasher.finalizeHex())
+            failure.detail += " (its first \(head.count) bytes are kept as \(CapturedArtifact.rejectedMemberName(fetch.name)))"
+        } catch {
+            logger.warning("could not keep the start of a rejected body", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+        return failure
+    }
 
     private func classifyStatus(
         _ status: Int, body: String, fetch: PlannedFetch,

@@ -30,10 +30,12 @@ public struct CapturedArtifact: Sendable, Hashable {
     public var kind: CaptureKind
     /// Kind that was asked for.
     public var requestedKind: CaptureKind
-    /// Path of the complete body in the capturer's temporary directory; nil unless the outcome
-    /// stored data (`captured` or `downgraded`). The caller moves or deletes it.
+    /// Path of the complete body in the capturer's temporary directory when the outcome stored
+    /// data (`captured` or `downgraded`); for a body rejected as not what the endpoint serves
+    /// (`failed` with reason `unexpected-body`), its first bytes, to be archived as
+    /// ``rejectedMemberName(_:)``; else nil. The caller moves or deletes it.
     public var file: String?
-    /// Size of `file` in bytes (0 when nothing was stored).
+    /// Size of `file` in bytes (0 when there is none).
     public var bytes: Int64
     /// SHA-256 of `file`, 64 lowercase hex digits.
     public var sha256: String?
@@ -55,6 +57,10 @@ public struct CapturedArtifact: Sendable, Hashable {
     public var duration: Duration
     /// What happened.
     public var outcome: Outcome
+
+    /// The archive member that keeps the first bytes of a rejected body of the artifact `name`
+    /// (`heap.pb.gz` → `heap.pb.gz.rejected`).
+    public static func rejectedMemberName(_ name: String) -> String { name + ".rejected" }
 
     /// Creates an artifact record (captures create these; the initializer exists for tests and importers).
     public init(
@@ -161,6 +167,8 @@ public struct CaptureFailure: Error, Sendable, Hashable, CustomStringConvertible
         case profilerBusy = "profiler-busy"
         /// The body is larger than the target's `maxArtifactBytes`.
         case tooLarge = "too-large"
+        /// A 2xx body that is not what the endpoint serves (an HTML login page, a JSON error, noise).
+        case unexpectedBody = "unexpected-body"
         /// The target answered with a redirect, which is never followed (credentials must not travel).
         case redirect
         /// The goroutine count could not be read, so the governor refused the `stacks` dump.

@@ -3,6 +3,7 @@ import Foundation
 import GBSnapCore
 import Logging
 import NIOCore
+import Profiles
 
 /// Captures pprof/expvar artifacts from live Go services over HTTP(S).
 ///
@@ -105,17 +106,18 @@ public final class Capturer: Sendable {
         switch counted.result {
         case .firstLine(let line):
             guard let total = EndpointPlan.goroutineTotal(firstLine: line) else {
+                let what = ArtifactSniffer.mismatch(Array(line.utf8), expected: .goroutineText, contentType: counted.contentType)
+                    .map { "\($0); without the goroutine count the stacks dump was not taken" }
+                    ?? "the first line is not \"goroutine profile: total N\", so the goroutine count is unknown and the stacks dump was not taken"
                 return Self.artifact(for: fetch, outcome: .failed(CaptureFailure(
-                    reason: .goroutineCountUnavailable,
-                    message: fetcher.message(countFetch, "the first line is not \"goroutine profile: total N\", so the goroutine count is unknown and the stacks dump was not taken"))),
-                    fetched: counted)
+                    reason: .goroutineCountUnavailable, message: fetcher.message(countFetch, what))), fetched: counted)
             }
             count = total
         case .failed(let failure):
             return Self.artifact(for: fetch, outcome: .failed(CaptureFailure(
                 reason: .goroutineCountUnavailable,
                 message: failure.message + "; without the goroutine count the stacks dump was not taken")), fetched: counted)
-        case .notFound, .stored:
+        case .notFound, .stored, .rejected:
             return Self.artifact(for: fetch, outcome: .failed(CaptureFailure(
                 reason: .goroutineCountUnavailable,
                 message: fetcher.message(countFetch, "no goroutine count was returned, so the stacks dump was not taken"))), fetched: counted)
@@ -157,6 +159,11 @@ public final class Capturer: Sendable {
             artifact.sha256 = body.sha256
         case .failed(let failure):
             artifact.outcome = .failed(failure)
+        case .rejected(let failure, let head):
+            artifact.outcome = .failed(failure)
+            artifact.file = head.path
+            artifact.bytes = head.bytes
+            artifact.sha256 = head.sha256
         case .notFound:
             artifact.outcome = .notSupported(reason: fetcher.message(
                 fetch, "HTTP 404: this target does not serve \(fetch.kind.rawValue) (it needs Go 1.26 or newer)"))
@@ -181,11 +188,8 @@ public final class Capturer: Sendable {
             "duration": "\(format(artifact.duration))",
         ]
         if let message = artifact.outcome.message { metadata["message"] = "\(message)" }
-        if artifact.outcome.isFailure {
-            logger.warning("artifact capture failed", metadata: metadata)
-        } else {
-            logger.debug("artifact captured", metadata: metadata)
-        }
+        // The manifest records every failure; the daemon logs a target's failures once per change.
+        logger.debug(artifact.outcome.isFailure ? "artifact capture failed" : "artifact captured", metadata: metadata)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GBSnapCore
+import Profiles
 
 /// One HTTP GET the capture will make for one artifact.
 struct PlannedFetch: Sendable, Hashable {
@@ -17,6 +18,8 @@ struct PlannedFetch: Sendable, Hashable {
     var mayStartProfile: Bool
     /// True when a 404 means "this Go does not have it" rather than a failure.
     var notFoundMeansUnsupported: Bool
+    /// The format a 2xx body must start like; nil for custom endpoints (anything goes).
+    var expected: GoFormat?
 
     var pathAndQuery: String { query.isEmpty ? endpoint : "\(endpoint)?\(query)" }
 }
@@ -34,7 +37,8 @@ enum EndpointPlan {
                 for endpoint in parameters.customEndpoints {
                     result.append(PlannedFetch(
                         name: endpoint.name, kind: .custom, endpoint: basePath + endpoint.path, query: endpoint.query,
-                        extraSeconds: endpoint.extraSeconds, mayStartProfile: true, notFoundMeansUnsupported: false))
+                        extraSeconds: endpoint.extraSeconds, mayStartProfile: true, notFoundMeansUnsupported: false,
+                        expected: nil))
                 }
             } else {
                 result.append(fetch(for: kind, parameters: parameters, basePath: basePath, pprofPrefix: pprofPrefix, varsPath: varsPath))
@@ -81,7 +85,19 @@ enum EndpointPlan {
         return PlannedFetch(
             name: kind.defaultMemberName, kind: kind, endpoint: endpoint, query: query, extraSeconds: extra,
             mayStartProfile: kind == .cpu || kind == .trace || kind == .custom,
-            notFoundMeansUnsupported: kind == .goroutineleak)
+            notFoundMeansUnsupported: kind == .goroutineleak, expected: expectedFormat(kind))
+    }
+
+    /// What the endpoint of `kind` serves.
+    static func expectedFormat(_ kind: CaptureKind) -> GoFormat? {
+        switch kind {
+        case .heap, .allocs, .goroutine, .cpu, .block, .mutex, .threadcreate, .goroutineleak: .profile
+        case .stacks: .goroutineStacks
+        case .goroutineText: .goroutineText
+        case .trace: .trace
+        case .vars: .expvar
+        case .custom: nil
+        }
     }
 
     /// Parses the first line of a `goroutine?debug=1` body, `goroutine profile: total N`.

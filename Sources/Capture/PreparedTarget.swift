@@ -83,6 +83,10 @@ extension PreparedTarget {
         let redacted = target.redactedBaseURL
 
         // URL.
+        if !target.baseURL.contains("://"), !target.baseURL.contains(where: \.isWhitespace) {
+            let bare = redacted.hasPrefix("//") ? String(redacted.dropFirst(2)) : redacted
+            throw fail(.invalidURL, "base URL \"\(redacted)\" has no scheme: add http:// (http://\(bare)) or https://")
+        }
         guard var components = URLComponents(string: target.baseURL) else {
             throw fail(.invalidURL, "base URL \"\(redacted)\" is not a valid URL")
         }
@@ -113,6 +117,10 @@ extension PreparedTarget {
 
         // Paths.
         let pprofPrefix = try normalizedPath(target.pprofPrefix, what: "pprof prefix", fail: fail)
+        if !pprofPrefix.isEmpty, basePath.hasSuffix(pprofPrefix) {
+            let base = String(redacted.prefix { $0 != "?" }).replacingOccurrences(of: "/+$", with: "", options: .regularExpression)
+            throw fail(.invalidURL, "base URL \"\(redacted)\" ends with the pprof prefix \(pprofPrefix), which gbsnap adds to the base URL itself: give the URL without it (\(base.dropLast(pprofPrefix.count)))")
+        }
         let varsPath = try normalizedPath(target.varsPath, what: "vars path", fail: fail)
         if varsPath.isEmpty { throw fail(.invalidParameter, "vars path must not be empty") }
 

@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Logging
+import SnapshotStore
 import Snapshotter
 
 /// Runs captures through the `Snapshotter`, at most `maxConcurrent` at once and never two of one
@@ -17,6 +18,10 @@ actor CaptureRunner {
     private var busyTargets: Set<String> = []
     private var waiters: [Waiter] = []
     private var accepting = true
+    /// Set when a snapshot could not be stored and the store fails `checkWritable`: the daemon
+    /// cannot do its job and stops (non-zero, so systemd restarts it and the failure is visible).
+    private(set) var storeFailure: DaemonError?
+    private var health = TargetHealth()
 
     private struct Waiter {
         let id: UInt64
@@ -59,9 +64,34 @@ actor CaptureRunner {
             "planned": "\(Self.format(scheduledAt))",
         ])
         do {
-            _ = try await snapshotter.take(request, schedule: schedule, scheduledAt: scheduledAt)
+            let entry = try await snapshotter.take(request, schedule: schedule, scheduledAt: scheduledAt)
+            logHealth(of: entry)
         } catch {
             logger.error("capture not taken", metadata: ["schedule": "\(schedule)", "target": "\(target)", "error": "\(error)"])
+            if error is StoreError, storeFailure == nil {
+                do { try snapshotter.store.checkWritable() } catch {
+                    storeFailure = DaemonError("\(error); no snapshot can be stored, so the daemon stops (fix the store, then restart it)")
+                }
+            }
+        }
+    }
+
+    /// One line when a target starts failing (with each failed artifact's reason) or recovers; a
+    /// target that stays down keeps getting failed snapshots, without a line each.
+    private func logHealth(of entry: CatalogEntry) {
+        switch health.record(target: entry.target, failedKinds: entry.failedKinds) {
+        case nil:
+            return
+        case .failing(let kinds)?:
+            var metadata: Logger.Metadata = ["target": "\(entry.target)", "kinds": "\(kinds.joined(separator: ","))", "id": "\(entry.id)"]
+            let store = snapshotter.store
+            if let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key)) {
+                let reasons = manifest.artifacts.compactMap { a in a.error.map { "\(a.name): \($0)" } }
+                metadata["reasons"] = "\(reasons.joined(separator: "; "))"
+            }
+            logger.warning("target failing; its snapshots are still stored, and the log says when this changes", metadata: metadata)
+        case .recovered(let failed)?:
+            logger.info("target recovered", metadata: ["target": "\(entry.target)", "failed_snapshots": "\(failed)", "id": "\(entry.id)"])
         }
     }
 

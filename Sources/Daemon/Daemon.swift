@@ -51,7 +51,9 @@ public enum Daemon {
         override ?? config.store ?? "./storage"
     }
 
-    /// Runs the daemon until SIGTERM/SIGINT. Throws ``DaemonError`` when it cannot start.
+    /// Runs the daemon until SIGTERM/SIGINT, then returns. Throws ``DaemonError`` when it cannot
+    /// start, and when it stops for any other reason (a service failed, e.g. the store can no
+    /// longer be written), so the process exits non-zero and systemd's `Restart=on-failure` acts.
     public static func run(_ options: DaemonOptions) async throws {
         let logger = options.logger
         let config: ConfigFile
@@ -71,6 +73,7 @@ public enum Daemon {
             throw DaemonError("store \(store.root) is already served by gbsnap daemon \(holder)")
         }
         defer { lock.unlock() }
+        adoptUncataloguedArchives(store, logger: logger)
         let snapshotter: Snapshotter
         do { snapshotter = try Snapshotter(store: store, logger: logger) } catch { throw DaemonError("\(error)") }
 
@@ -97,9 +100,32 @@ public enum Daemon {
             try await group.run()
         } catch {
             logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
+            notifier.notify("STOPPING=1\nSTATUS=failed: \(error)")
+            await snapshotter.shutdown()
+            throw error as? DaemonError ?? DaemonError("the daemon stopped because one of its services failed: \(error)")
         }
         await snapshotter.shutdown()
         logger.info("daemon stopped")
+    }
+}
+
+extension Daemon {
+    /// Puts archives a crash left out of the catalog back into it, logging each; a store whose
+    /// catalog cannot be read is logged and left for `gbsnap verify`/`reindex`.
+    static func adoptUncataloguedArchives(_ store: SnapshotStore, logger: Logger) {
+        do {
+            for found in try store.adoptUncataloguedArchives() {
+                if let entry = found.entry {
+                    logger.warning("adopted a snapshot missing from the catalog (its write was interrupted)", metadata: [
+                        "id": "\(entry.id)", "target": "\(entry.target)", "key": "\(found.key)",
+                    ])
+                } else {
+                    logger.error("archive not in the catalog left out", metadata: ["key": "\(found.key)", "problem": "\(found.problem ?? "")"])
+                }
+            }
+        } catch {
+            logger.error("cannot check the store for archives missing from the catalog", metadata: ["error": "\(error)"])
+        }
     }
 }
 

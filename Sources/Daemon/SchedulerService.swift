@@ -30,17 +30,20 @@ struct SchedulerService: Service {
     let lateTolerance: TimeInterval = 60
 
     func run() async throws {
-        let loop = Task { await self.loop() }
+        let loop = Task { () -> DaemonError? in await self.loop() }
         await withGracefulShutdownHandler {
-            await withTaskCancellationHandler { await loop.value } onCancel: { loop.cancel() }
+            await withTaskCancellationHandler { _ = await loop.value } onCancel: { loop.cancel() }
         } onGracefulShutdown: { [notifier, logger, gracePeriod] in
             notifier.notify("STOPPING=1\nSTATUS=stopping; waiting for in-flight captures")
             logger.info("stopping", metadata: ["grace_period": "\(DurationParser.format(gracePeriod))"])
             loop.cancel()
         }
+        let failure = await loop.value
         let inFlight = await runner.pending
-        let cancelled = await runner.drain(grace: gracePeriod)
+        // In-flight captures cannot be stored once the store failed.
+        let cancelled = await runner.drain(grace: failure == nil ? gracePeriod : .zero)
         logger.info("scheduler stopped", metadata: ["in_flight": "\(inFlight)", "cancelled": "\(cancelled)"])
+        if let failure { throw failure }
     }
 
     struct FiringKey: Hashable {
@@ -49,7 +52,8 @@ struct SchedulerService: Service {
         var fireTime: Date
     }
 
-    func loop() async {
+    /// Plans and fires until cancelled (nil), or until the store fails (the reason).
+    func loop() async -> DaemonError? {
         var (config, generation) = await state.current()
         var planner = config.planner(modelConcurrencyCap: false)
         var now = Date()
@@ -59,6 +63,7 @@ struct SchedulerService: Service {
         var nextPrune = now
         var lastStatus = ""
         while !Task.isCancelled {
+            if let failure = await runner.storeFailure { return failure }
             now = Date()
             let (current, currentGeneration) = await state.current()
             if currentGeneration != generation {
@@ -108,8 +113,9 @@ struct SchedulerService: Service {
                 lastStatus = status
             }
             let untilNext = (queue.first?.plannedStart ?? windowEnd).timeIntervalSince(Date())
-            guard await nap(min(maxNap, .milliseconds(Int64(max(0, untilNext) * 1000) + 1))) else { return }
+            guard await nap(min(maxNap, .milliseconds(Int64(max(0, untilNext) * 1000) + 1))) else { return nil }
         }
+        return nil
     }
 
     func fire(_ due: [PlannedCapture], config: ConfigFile, now: Date, fired: inout Set<FiringKey>) async {

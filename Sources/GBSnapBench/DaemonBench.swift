@@ -231,8 +231,8 @@ struct DaemonBench {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
-        FileManager.default.createFile(atPath: stdout, contents: nil)
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: stdout)
         p.standardError = FileHandle(forWritingAtPath: stderr)
         do { try p.run() } catch { throw Failure("cannot start \(executable): \(error)") }

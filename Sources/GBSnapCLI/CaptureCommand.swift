@@ -86,6 +86,14 @@ extension GBSnapCommand {
                     parameters.traceSeconds = seconds
                 }
                 let store = try SnapshotStore(root: storeRoot, create: true)
+                // Cheap: one listing of this target's directories and one read of its catalog shard.
+                for found in (try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [] {
+                    if let entry = found.entry {
+                        Console.warning("adopted snapshot \(entry.id) into the catalog: its archive \(found.key) was stored but its catalog line was not (an interrupted capture)")
+                    } else if let problem = found.problem {
+                        Console.warning(problem)
+                    }
+                }
                 // Failures are reported below, one warning per artifact; the library's progress lines are not needed here.
                 var logger = Logger(label: "gbsnap.capture")
                 logger.logLevel = .error
@@ -100,13 +108,15 @@ extension GBSnapCommand {
                 }
                 await snapshotter.shutdown()
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
-                if let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key)) {
-                    for a in manifest.artifacts where a.status == .failed {
-                        Console.warning("\(entry.id): \(a.name) failed: \(a.error ?? "no reason recorded")")
+                let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key))
+                for a in manifest?.artifacts ?? [] {
+                    // With nothing captured, a kind the target does not serve is a reason too.
+                    if a.status == .failed || (entry.status == .failed && a.status != .ok) {
+                        Console.warning("\(entry.id): \(a.name) \(a.status.rawValue): \(a.error ?? a.note ?? "no reason recorded")")
                     }
                 }
                 if entry.status == .failed {
-                    Console.error("snapshot \(entry.id) of \(spec.name) failed: no artifact was captured")
+                    Console.error("snapshot \(entry.id) of \(spec.name) failed: no artifact was captured (the reason for each is above; the snapshot is stored, see `gbsnap list --failed`)")
                     throw ExitCode(1)
                 }
             }

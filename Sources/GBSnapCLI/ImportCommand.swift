@@ -2,6 +2,7 @@ import ArchiveIO
 import ArgumentParser
 import Foundation
 import GBSnapCore
+import Profiles
 import SnapshotStore
 
 extension GBSnapCommand {
@@ -30,17 +31,36 @@ extension GBSnapCommand {
                     do {
                         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
                         defer { try? handle.close() }
-                        let prefix = Array(try handle.read(upToCount: 4096) ?? Data())
+                        let prefix = Array(try handle.read(upToCount: ArtifactSniffer.prefixBytes) ?? Data())
                         head = Gzip.hasGzipMagic(prefix) || prefix.first == 0x0A
                             ? try SystemIO.readFile(path, limit: 256 << 20) : prefix
                     } catch {
                         throw ArtifactSniffer.Unrecognised(path: path, reason: "cannot be read (\(error))")
                     }
-                    return ImportFile(path: path, kind: try ArtifactSniffer.kind(of: head, path: path))
+                    return ImportFile(path: path, kind: try Self.kind(of: head, path: path))
                 }
                 let entry = try storeOptions.open(create: true).importFiles(importFiles, target: target, labels: labelMap, takenAt: time)
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
             }
+        }
+    }
+}
+
+extension GBSnapCommand.Import {
+    /// The capture kind of a file, from what ``ArtifactSniffer`` recognises in it.
+    static func kind(of bytes: [UInt8], path: String) throws(ArtifactSniffer.Unrecognised) -> CaptureKind {
+        switch try ArtifactSniffer.recognise(bytes, path: path) {
+        case .goroutineText: return .goroutineText
+        case .goroutineStacks: return .stacks
+        case .trace: return .trace
+        case .expvar: return .vars
+        case .profile(let profile):
+            if let name = ArtifactSniffer.goProfileName(profile), let kind = CaptureKind(rawValue: name) { return kind }
+            let types = profile.sampleTypes.map(\.type)
+            if types.contains("contentions") && types.contains("delay") {
+                throw ArtifactSniffer.Unrecognised(path: path, reason: "a block or mutex profile (both have contentions/delay samples); say which with --kind block or --kind mutex")
+            }
+            throw ArtifactSniffer.Unrecognised(path: path, reason: "a pprof profile with sample types \(types.joined(separator: ", ")), which gbsnap does not recognise; give --kind")
         }
     }
 }

@@ -11,7 +11,8 @@ extension GBSnapCommand {
             discussion: """
             Loads the config, opens the store (the config's store: unless --store or GBSNAP_STORE is given) and \
             serves it until SIGTERM or SIGINT; SIGHUP reloads the config (an invalid one keeps the running config). \
-            One daemon per store. Exit status: 0 after a clean stop, 1 when it cannot start.
+            One daemon per store. Exit status: 0 after a requested stop (SIGTERM, SIGINT); 1, with the reason on \
+            stderr, when it cannot start or stops for any other reason (e.g. the store can no longer be written).
             """)
 
         @Option(help: ArgumentHelp("The config file (YAML, docs/config.md).", valueName: "file"))

@@ -64,9 +64,9 @@ public struct Manifest: Codable, Sendable, Hashable {
         scheduledAt.flatMap(Timestamp.parseUTCFast) ?? Timestamp.parseUTCFast(startedAt) ?? Date(timeIntervalSince1970: 0)
     }
 
-    /// Kinds with a stored artifact.
+    /// Kinds with a stored artifact (a failed artifact's rejected body does not count).
     public var capturedKinds: [String] {
-        Array(Set(artifacts.filter { $0.member != nil }.map(\.kind))).sorted()
+        Array(Set(artifacts.filter(\.hasData).map(\.kind))).sorted()
     }
 
     /// Kinds that were asked for and failed.
@@ -86,7 +86,7 @@ public enum SnapshotStatus: String, Codable, Sendable, Hashable {
 
     public init(artifacts: [ArtifactRecord]) {
         let failed = artifacts.filter { $0.status == .failed }.count
-        let stored = artifacts.filter { $0.member != nil }.count
+        let stored = artifacts.filter(\.hasData).count
         if failed == 0 && (stored > 0 || artifacts.isEmpty) {
             self = .complete
         } else if stored > 0 {
@@ -112,7 +112,9 @@ public struct ArtifactRecord: Codable, Sendable, Hashable {
     public var name: String
     /// A `CaptureKind` raw value.
     public var kind: String
-    /// Member path inside the archive; nil when nothing was stored.
+    /// Member path inside the archive; nil when nothing was stored. On a `failed` artifact it is
+    /// the first bytes of a body rejected as not what the endpoint serves (`heap.pb.gz.rejected`):
+    /// evidence, never data.
     public var member: String?
     public var bytes: Int64
     public var sha256: String?
@@ -127,6 +129,9 @@ public struct ArtifactRecord: Codable, Sendable, Hashable {
     public var error: String?
     /// Anything else worth knowing (downgraded from `stacks`, not supported, ...).
     public var note: String?
+
+    /// True when the member holds the artifact's data (not a rejected body).
+    public var hasData: Bool { member != nil && status != .failed }
 
     enum CodingKeys: String, CodingKey {
         case name, kind, member, bytes, sha256

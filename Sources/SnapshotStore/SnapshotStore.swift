@@ -61,6 +61,22 @@ public final class SnapshotStore: Sendable {
         return try body()
     }
 
+    /// Throws unless a new file can be created (and removed) in each directory a snapshot write
+    /// touches: `.tmp`, `catalog` and `snapshots`. Creates no directory, so a store whose root was
+    /// removed or whose directories were replaced fails it. For the daemon, to tell a store it can
+    /// no longer write from one snapshot that failed.
+    public func checkWritable() throws {
+        for dir in ["\(root)/.tmp", catalog.directory, "\(root)/\(Self.bucket)"] {
+            let probe = "\(dir)/.gbsnap-probe-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+            do {
+                SystemIO.close(try SystemIO.createExclusive(probe, mode: 0o600))
+                try SystemIO.unlinkIfPresent(probe)
+            } catch {
+                throw StoreError(.io, "store \(root) cannot be written: \(error)")
+            }
+        }
+    }
+
     // MARK: Temp files
 
     /// A fresh private directory under `<root>/.tmp` for one process's in-flight files (capture

@@ -39,12 +39,13 @@ public final class Snapshotter: Sendable {
         let finished = Date()
         var files: [String: String] = [:]
         let records = captured.map { a -> ArtifactRecord in
-            let member = a.outcome.hasData ? a.name : nil
+            // A failed artifact's file is the start of a body rejected as not what the endpoint serves.
+            let member = a.file == nil ? nil : a.outcome.hasData ? a.name : CapturedArtifact.rejectedMemberName(a.name)
             if let member, let file = a.file { files[member] = file }
             return ArtifactRecord(
                 name: a.requestedKind == .custom ? a.name : a.requestedKind.rawValue,
-                kind: a.kind.rawValue, member: member, bytes: a.outcome.hasData ? a.bytes : 0,
-                sha256: a.outcome.hasData ? a.sha256 : nil, contentType: a.contentType,
+                kind: a.kind.rawValue, member: member, bytes: member == nil ? 0 : a.bytes,
+                sha256: member == nil ? nil : a.sha256, contentType: a.contentType,
                 endpoint: a.endpoint, query: a.query, httpStatus: a.httpStatus,
                 durationSeconds: Double(a.duration.components.seconds) + Double(a.duration.components.attoseconds) / 1e18,
                 status: Self.status(a.outcome), error: a.outcome.isFailure ? a.outcome.message : nil,
@@ -54,7 +55,8 @@ public final class Snapshotter: Sendable {
         let manifest = Manifest(id: id, target: .init(name: request.target.name, url: request.target.redactedBaseURL, labels: request.target.labels),
                                 schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records)
         let entry = try store.write(manifest: manifest, files: files)
-        logger.info("stored snapshot", metadata: [
+        // A failed snapshot of a target that is down is logged by the daemon once per change, not per firing.
+        logger.log(level: entry.status == .failed ? .debug : .info, "stored snapshot", metadata: [
             "id": "\(entry.id)", "target": "\(entry.target)", "status": "\(entry.status.rawValue)",
             "bytes": "\(entry.bytes)", "failed": "\(entry.failedKinds.joined(separator: ","))",
         ])

@@ -210,15 +210,18 @@ struct CaptureFailureTests {
         }
     }
 
-    @Test("garbage where a profile is expected is stored as is, with its hash, for the parsers to flag")
+    @Test("random bytes where a profile is expected fail the artifact; their first 4 KiB are kept, never the rest")
     func garbage() async throws {
         try await withFixture { fixture in
-            let target = fixtureTarget(fixture, prefix: "/fault/garbage/debug/pprof")
+            let target = fixtureTarget(fixture, prefix: "/fault/garbage/debug/pprof", total: .seconds(10))
             let (artifacts, directory) = try await captureOnce(target, kinds: [.heap])
-            #expect(artifacts[0].outcome == .captured)
+            let failure = try failure(artifacts[0])
+            #expect(failure.reason == .unexpectedBody)
+            #expect(failure.message.contains("GET /fault/garbage/debug/pprof/heap?gc=1: the body is not a profile: it should start with gzip data (1f 8b) but starts with bytes "))
+            #expect(failure.message.hasSuffix("(its first 4096 bytes are kept as heap.pb.gz.rejected)"))
+            #expect(artifacts[0].httpStatus == 200)
             #expect(artifacts[0].bytes == 4096)
             #expect(try artifacts[0].sha256 == sha256Hex(ofFile: #require(artifacts[0].file)))
-            #expect(try contents(artifacts[0]).prefix(2) != Data([0x1f, 0x8b]))
             expectOnlyStoredFiles(artifacts, in: directory)
         }
     }

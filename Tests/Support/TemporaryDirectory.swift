@@ -24,7 +24,7 @@ public struct TemporaryDirectory: Sendable {
     @discardableResult
     public func file(_ name: String, bytes: [UInt8]) -> String {
         let p = "\(path)/\(name)"
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 

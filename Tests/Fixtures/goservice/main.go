@@ -462,7 +462,7 @@ func authHandler(next http.Handler) http.Handler {
 // Faults: /fault/<mode>/<anything> misbehaves in the way <mode> says, whatever <anything> is.
 
 // faultModes lists every mode, for the index and the README.
-var faultModes = []string{"hang-before", "hang-during", "reset", "404", "500", "busy", "truncated", "garbage", "endless", "slowdrip"}
+var faultModes = []string{"hang-before", "hang-during", "reset", "404", "500", "busy", "truncated", "garbage", "endless", "slowdrip", "html", "jsonerror", "empty"}
 
 // waitGone blocks until the client goes away or the fault bound passes.
 func waitGone(ctx context.Context) {
@@ -540,11 +540,26 @@ func handleFault(w http.ResponseWriter, r *http.Request) {
 		for i := range chunk {
 			chunk[i] = byte(i)
 		}
+		if _, err := w.Write([]byte{0x1f, 0x8b, 0x08, 0x00}); err != nil { // gzip magic first, like a profile
+			return
+		}
 		for ctx.Err() == nil {
 			if _, err := w.Write(chunk); err != nil {
 				return
 			}
 		}
+	case "html":
+		// What a login proxy in front of the target answers on every path.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n<body><form method=\"post\" action=\"/login\">"+
+			"<input name=\"user\"><input name=\"password\" type=\"password\"><button>Sign in</button></form></body></html>\n")
+	case "jsonerror":
+		// An API gateway's error, answered with 200.
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"error":"unauthorized","message":"a session cookie is required"}`+"\n")
+	case "empty":
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
 	case "slowdrip":
 		n, err := intParam(r, "bytes", -1, -1, 1<<30)
 		if err != nil {
