@@ -100,6 +100,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
+        // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
+        .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "GBSnapTestSupport", "gbsnap"]),
     ]
 )

@@ -1,0 +1,131 @@
+import Diff
+import Foundation
+import GBSnapTestSupport
+import Testing
+
+/// The HTML diff report in a real browser: Debian's chromium driven by chromedriver through python3-selenium
+/// (Tests/Browser/check_report.py), with the numbers `go tool pprof` gives as the oracle. This suite is slow and
+/// needs a browser; skip it locally with `scripts/test --skip ReportBrowserTests`. CI installs the browser.
+@Suite("HTML report in Chromium", .serialized)
+struct ReportBrowserTests {
+    static let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Browser/check_report.py").path
+
+    /// A store holding the Go 1.27 sample pair, the HTML report of its diff and the exported profiles.
+    struct Report {
+        let tmp = TemporaryDirectory("gbsnap-browser")
+        var html: String { "\(tmp.path)/report.html" }
+        var exportA: String { "\(tmp.path)/a" }
+        var exportB: String { "\(tmp.path)/b" }
+
+        init() throws {
+            let store = "\(tmp.path)/store"
+            var ids: [String] = []
+            for (side, at) in [("a", "2026-11-27T02:00:00Z"), ("b", "2026-11-27T02:01:05Z")] {
+                let files = ["heap-gc-\(side).pb.gz", "goroutine-\(side).pb.gz", "goroutine-\(side).debug2.txt", "vars-\(side).json"]
+                ids.append(try Self.gbsnap(["import"] + files.map { Samples.path("go1.27/\($0)") }
+                    + ["--target", "svc", "--taken-at", at, "--store", store]).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            _ = try Self.gbsnap(["diff", ids[0], ids[1], "--format", "html", "-o", html, "--store", store])
+            _ = try Self.gbsnap(["export", ids[0], "-o", exportA, "--store", store])
+            _ = try Self.gbsnap(["export", ids[1], "-o", exportB, "--store", store])
+        }
+
+        static func gbsnap(_ args: [String]) throws -> String {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let binary = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
+            let r = try Program.run(binary, args)
+            guard r.status == 0 else { throw Program.Failure(description: "gbsnap \(args.joined(separator: " ")) failed: \(r.stderr)") }
+            return r.stdout
+        }
+    }
+
+    /// A function's flat and cum as `go tool pprof -top` computes them (raw, `-unit=B` for bytes), in the report's
+    /// scaled text (``ValueFormatter`` is pprof's ScaledLabel, checked in DiffTests); deltas signed.
+    static func pprof(_ arguments: [String], function: String, unit: String, signed: Bool = false) throws -> (flat: String, cum: String) {
+        let row = try GoPprof.top((unit == "bytes" ? ["-unit=B"] : []) + arguments).rows[function] ?? (0, 0)
+        return (ValueFormatter.format(row.flat, unit: unit, signed: signed), ValueFormatter.format(row.cum, unit: unit, signed: signed))
+    }
+
+    /// Runs the browser check; returns its output, recording a failure with everything it printed.
+    @discardableResult
+    static func check(_ arguments: [String]) throws -> String {
+        let r = try Program.run("/usr/bin/python3", [checker] + arguments)
+        #expect(r.status == 0, "the browser check failed (install chromium chromium-driver python3-selenium with scripts/setup, or skip this suite with --skip ReportBrowserTests):\n\(r.stdout)\n\(r.stderr)")
+        return r.stdout
+    }
+
+    @Test("flame graphs draw; hovering a frame shows go tool pprof's numbers; zoom, search, toggles, sorting work; no network, no console errors")
+    func interactive() throws {
+        let report = try Report(); defer { report.tmp.cleanup() }
+        let heapA = "\(report.exportA)/heap.pb.gz", heapB = "\(report.exportB)/heap.pb.gz"
+        let a = try Self.pprof([heapA], function: "main.retainBuffers", unit: "bytes")
+        let b = try Self.pprof([heapB], function: "main.retainBuffers", unit: "bytes")
+        let d = try Self.pprof(["-diff_base=\(heapA)", heapB], function: "main.retainBuffers", unit: "bytes", signed: true)
+        let goroutinesA = try Self.pprof(["\(report.exportA)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
+        let goroutinesB = try Self.pprof(["\(report.exportB)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
+        // The two growing allocation sites are leaves, so the matched share of B is their flat sum in bytes.
+        let raw = try GoPprof.top(["-unit=B", heapB])
+        let matchedB = (raw.rows["main.retainBuffers"]?.flat ?? -1) + (raw.rows["main.makeRecords"]?.flat ?? -1)
+        let formats: [[Any]] = [(1536, "bytes", false), (-5_780_000, "bytes", false), (13_943_462, "bytes", true),
+                                (1_000_000_000, "nanoseconds", false), (364_530, "nanoseconds", true), (12, "count", true), (0, "bytes", true)]
+            .map { [$0.0, $0.1, $0.2, ValueFormatter.format(Int64($0.0), unit: $0.1, signed: $0.2)] }
+        let expect: [String: Any] = [
+            "graphs": ["heap-inuse_space", "goroutine-goroutine", "goroutines"],
+            "hover": [
+                ["graph": "heap-inuse_space", "name": "main.retainBuffers",
+                 "values": ["flatA": a.flat, "flatB": b.flat, "flatD": d.flat, "cumA": a.cum, "cumB": b.cum, "cumD": d.cum]],
+                ["graph": "goroutines", "name": "main.leakyWorker",
+                 "values": ["cumA": goroutinesA.cum, "cumB": goroutinesB.cum]],
+            ],
+            "zoom": ["graph": "heap-inuse_space", "name": "main.main.func3"],
+            "search": ["graph": "heap-inuse_space", "pattern": "retainBuffers|makeRecords", "regex": true,
+                       "contains": ["matched: "], "matchedB": matchedB],
+            "toggles": "heap-inuse_space",
+            "format": formats,
+        ]
+        let expectPath = "\(report.tmp.path)/expect.json"
+        try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: expectPath))
+        var args = [report.html, expectPath]
+        // `GBSNAP_SCREENSHOT=docs/images/diff-report.png` refreshes the picture in docs/diff.md.
+        if let shot = ProcessInfo.processInfo.environment["GBSNAP_SCREENSHOT"], !shot.isEmpty { args += ["--screenshot", shot] }
+        let out = try Self.check(args)
+        #expect(out.contains("all checks passed"), "\(out)")
+    }
+
+    @Test("without JavaScript the headline and the tables still read, and the flame graph says why it is missing")
+    func withoutJavaScript() throws {
+        let report = try Report(); defer { report.tmp.cleanup() }
+        let out = try Self.check([report.html, "--nojs"])
+        #expect(out.contains("all checks passed"), "\(out)")
+    }
+}
+
+/// Runs a program to completion, draining its pipes.
+enum Program {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func run(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let errData = LockedBox()
+        let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        t.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.wait(), as: UTF8.self))
+    }
+
+    final class LockedBox: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var data = Data()
+        func set(_ d: Data) { data = d; done.signal() }
+        func wait() -> Data { done.wait(); return data }
+    }
+}
