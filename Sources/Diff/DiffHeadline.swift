@@ -47,16 +47,30 @@ public struct DiffHeadline: Sendable, Equatable {
             + "\(ValueFormatter.format(d.totalB, unit: unit)) (\(ValueFormatter.format(d.totalDelta, unit: unit, signed: true))"
             + ", \(relativeChange(Double(d.totalA), Double(d.totalB))))"
         let shrinking = d.totalDelta < 0
-        let movers = d.entries.filter { shrinking ? $0.flatDelta < 0 : $0.flatDelta > 0 }
+        let movers = movers(c, shrinking: shrinking)
         if !movers.isEmpty {
             let named = movers.prefix(namedGrowers).map {
-                "\(ValueFormatter.format($0.flatDelta, unit: unit, signed: true)) \(shortName($0.name))"
+                "\(ValueFormatter.format($0.value, unit: unit, signed: true)) \(shortName($0.name))"
             }
             text += ": " + named.joined(separator: ", ") + (movers.count > namedGrowers ? ", …" : "")
         } else if d.totalDelta == 0 {
             text += ": no change"
         }
         return Line(section: c.kind, text: text, tone: tone(Double(d.totalDelta)))
+    }
+
+    /// The functions to name for a profile, largest change first. Goroutine profiles end every stack in
+    /// `runtime.gopark`, so there the first non-runtime frames are named by cum, one per distinct change.
+    static func movers(_ c: ProfileComparison, shrinking: Bool) -> [(name: String, value: Int64)] {
+        let moved = { (v: Int64) in shrinking ? v < 0 : v > 0 }
+        guard c.kind == "goroutine" || c.kind == "goroutineleak" else {
+            return c.diff.entries.filter { moved($0.flatDelta) }.map { ($0.name, $0.flatDelta) }
+        }
+        var seen: Set<Int64> = []
+        return c.diff.entries.filter { moved($0.cumDelta) && !$0.name.hasPrefix("runtime.") }
+            .sorted { $0.cumDelta.magnitude > $1.cumDelta.magnitude }
+            .filter { seen.insert($0.cumDelta).inserted }
+            .map { ($0.name, $0.cumDelta) }
     }
 
     /// `goroutines 120 → 160 (+40, +33%), 2 leak suspects (+40): +38 watchStream.recvLoop [chan receive], …`.

@@ -63,6 +63,7 @@ func onTerminal(_ args: [String], store: String, environment: [String: String] =
     var env = environment
     env["GBSNAP_STORE"] = store
     env["TERM"] = "xterm"
+    env["NO_COLOR"] = env["NO_COLOR"] ?? ""  // the test runner's own NO_COLOR must not leak in
     return try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: env).stdout
 }
 

@@ -206,6 +206,28 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(r.stderr.isEmpty)
     }
 
+    @Test func colourAndShortNamesOnlyOnATerminalNeverInAPipeOrWithNoColor() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let tty = try onTerminal(["diff", a, b], store: f.store, columns: 90)
+        #expect(tty.contains("\u{1B}[31m") && tty.contains("\u{1B}[1;33m"), "\(tty)")
+        #expect(tty.contains("…") && tty.contains("[exit 0]"))
+        let noColor = try onTerminal(["diff", a, b], store: f.store, environment: ["NO_COLOR": "1"], columns: 90)
+        #expect(!noColor.contains("\u{1B}[") && noColor.contains("…"))
+        let piped = try f.diff([a, b])
+        #expect(!piped.stdout.contains("\u{1B}[") && !piped.stdout.contains("…"))
+    }
+
+    @Test func markdownKeepsTheGatesAndTheirExitStatus() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let r = try f.diff([a, b, "--format", "markdown", "--fail-on", "goroutines.delta>10"])
+        #expect(r.status == 3)
+        #expect(r.stdout.hasPrefix("### gbsnap diff svc\n"))
+        #expect(r.stdout.contains("**Gates** (1 tripped):") && r.stdout.contains("- ❌ `gate \"goroutines.delta>10\" tripped"))
+        #expect(r.stdout.contains("| flat A | flat B | flat Δ | cum A | cum B | cum Δ | function |"))
+    }
+
     @Test func pprofFormatWritesADiffProfileThatGoToolPprofReadsAsTheSameTable() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
