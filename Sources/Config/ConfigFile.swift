@@ -34,6 +34,22 @@ public struct ConfigFile: Sendable {
         self.retention = retention
     }
 
+    /// Credential and CA files the config names (auth token and password files, TLS files), with
+    /// their positions, in file order.
+    public var referencedFiles: [ReferencedFile] = []
+
+    /// Warnings for referenced files that cannot be used, at the position that names them.
+    /// `problem` returns why a path is unusable (`does not exist`, `is not readable`), or nil;
+    /// relative paths are as the daemon resolves them, from its working directory.
+    public func fileProblems(_ problem: (String) -> String?) -> [ConfigError] {
+        var seen = Set<String>()
+        return referencedFiles.compactMap { f in
+            guard seen.insert("\(f.line):\(f.column)").inserted, let why = problem(f.path) else { return nil }
+            return ConfigError(file: fileName, line: f.line, column: f.column,
+                               message: "warning: \(f.what) \(f.path) \(why); every capture of the target would fail")
+        }
+    }
+
     /// The target called `name`, if any.
     public func target(named name: String) -> TargetSpec? { targets.first { $0.name == name } }
 
@@ -102,6 +118,17 @@ public struct ConfigFile: Sendable {
             return ConfigError(file: fileName, line: 0, column: 0, message: "the file is not valid YAML: \(y)")
         }
     }
+}
+
+/// A file a config names (a token, password, CA, certificate or key file) and where.
+public struct ReferencedFile: Sendable, Hashable {
+    /// The path as written.
+    public var path: String
+    /// Which setting names it, e.g. `target "payment-gw": tls ca_file`.
+    public var what: String
+    /// 1-based line and column of the value.
+    public var line: Int
+    public var column: Int
 }
 
 /// One schedule of the config, resolved.

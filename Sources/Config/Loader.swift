@@ -8,6 +8,8 @@ import Yams
 /// Walks the composed YAML tree and builds a `ConfigFile`, reporting every problem it finds.
 struct Loader {
     var reader: NodeReader
+    /// Credential and CA files the config names, where it names them.
+    var files: [ReferencedFile] = []
 
     static let topKeys = ["store", "max_concurrent", "defaults", "targets", "schedules", "retention"]
     static let targetFieldKeys = ["pprof_prefix", "vars_path", "labels", "headers", "auth", "tls", "connect_timeout",
@@ -58,8 +60,10 @@ struct Loader {
         var retention: RetentionPolicy? = nil
         if let r = byKey["retention"] { retention = readRetention(r.value) }
 
-        return ConfigFile(fileName: reader.file, store: store, maxConcurrent: maxConcurrent, targets: targets,
-                          schedules: schedules, retention: retention)
+        var config = ConfigFile(fileName: reader.file, store: store, maxConcurrent: maxConcurrent, targets: targets,
+                                schedules: schedules, retention: retention)
+        config.referencedFiles = files
+        return config
     }
 
     // MARK: defaults and targets
@@ -182,7 +186,7 @@ struct Loader {
         var auth = spec.auth ?? TargetSpec.Auth()
         for (key, _, value) in pairs {
             if key == "bearer_token_file" {
-                auth.bearerTokenFile = reader.string(value, "\(context): auth bearer_token_file")
+                auth.bearerTokenFile = file(value, "\(context): auth bearer_token_file")
                 auth.basicUsername = nil
                 auth.basicPasswordFile = nil
             } else if let basic = reader.mapping(value, "\(context) auth basic", allowed: ["username", "password_file"]) {
@@ -192,7 +196,7 @@ struct Loader {
                     reader.fail(value, "\(context): auth basic needs both username and password_file")
                 }
                 if let user { auth.basicUsername = reader.string(user.value, "\(context): auth basic username") }
-                if let file { auth.basicPasswordFile = reader.string(file.value, "\(context): auth basic password_file") }
+                if let password = file { auth.basicPasswordFile = self.file(password.value, "\(context): auth basic password_file") }
                 auth.bearerTokenFile = nil
             }
         }
@@ -202,14 +206,21 @@ struct Loader {
         spec.auth = auth
     }
 
+    /// A file path value, remembered with its position for ``ConfigFile/fileProblems(_:)``.
+    mutating func file(_ node: Node, _ what: String) -> String? {
+        guard let path = reader.string(node, what) else { return nil }
+        files.append(ReferencedFile(path: path, what: what, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0))
+        return path
+    }
+
     mutating func readTLS(_ node: Node, into spec: inout TargetSpec, context: String) {
         guard let pairs = reader.mapping(node, "\(context) tls", allowed: ["ca_file", "cert_file", "key_file", "insecure_skip_verify"]) else { return }
         var tls = spec.tls ?? TargetSpec.TLS()
         for (key, _, value) in pairs {
             switch key {
-            case "ca_file": tls.caFile = reader.string(value, "\(context): tls ca_file")
-            case "cert_file": tls.certFile = reader.string(value, "\(context): tls cert_file")
-            case "key_file": tls.keyFile = reader.string(value, "\(context): tls key_file")
+            case "ca_file": tls.caFile = file(value, "\(context): tls ca_file")
+            case "cert_file": tls.certFile = file(value, "\(context): tls cert_file")
+            case "key_file": tls.keyFile = file(value, "\(context): tls key_file")
             default: if let b = reader.bool(value, "\(context): tls insecure_skip_verify") { tls.insecureSkipVerify = b }
             }
         }
@@ -399,6 +410,10 @@ struct Loader {
         var ok = true
         let names = targets.map(\.name)
         if let targetsNode, let list = reader.stringList(targetsNode, "\(context): targets") {
+            if list.isEmpty && selectorNode == nil {
+                reader.fail(targetsNode, "\(context): targets is empty, so the schedule never captures anything; list target names or use a selector")
+                ok = false
+            }
             for (name, itemNode) in list {
                 if names.contains(name) {
                     chosen.insert(name)
@@ -412,9 +427,12 @@ struct Loader {
         if let selectorNode, let pairs = reader.mapping(selectorNode, "\(context) selector", allowed: ["labels"]) {
             if let labelsNode = pairs.first?.value, let labels = reader.stringMap(labelsNode, "\(context): selector labels") {
                 let matched = targets.filter { t in labels.allSatisfy { t.labels[$0.key] == $0.value } }
-                if matched.isEmpty && targetsNode == nil {
+                if matched.isEmpty {
+                    // Also next to explicit targets: a selector that matches nothing is a typo, not a choice.
                     let text = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-                    reader.fail(selectorNode, "\(context): selector labels {\(text)} match no target")
+                    let known = Set(targets.flatMap { $0.labels.map { "\($0.key)=\($0.value)" } }).sorted()
+                    let close = labels.count == 1 ? NameSuggestion.closest(text, in: known).map { "; did you mean \($0)?" } ?? "" : ""
+                    reader.fail(selectorNode, "\(context): selector labels {\(text)} match no target\(close)")
                     ok = false
                 }
                 chosen.formUnion(matched.map(\.name))

@@ -55,22 +55,9 @@ struct NodeReader {
         return out
     }
 
-    /// The closest candidate within edit distance 2 (and less than half the word's length), to
-    /// suggest on a typo.
+    /// The closest candidate to suggest on a typo (``NameSuggestion/closest(_:in:)``).
     static func closest(_ word: String, in candidates: [String]) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var prev = Array(0...b.count)
-            for i in 1...max(1, a.count) where !a.isEmpty {
-                var cur = [i] + Array(repeating: 0, count: b.count)
-                for j in 1...max(1, b.count) where !b.isEmpty {
-                    cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                }
-                prev = cur
-            }
-            return a.isEmpty ? b.count : (b.isEmpty ? a.count : prev[b.count])
-        }
-        let w = Array(word.lowercased())
-        return candidates.map { ($0, distance(w, Array($0))) }.filter { $0.1 <= 2 && $0.1 * 2 < w.count }.min { $0.1 < $1.1 }?.0
+        NameSuggestion.closest(word, in: candidates)
     }
 
     mutating func string(_ node: Node, _ what: String, allowEmpty: Bool = false) -> String? {

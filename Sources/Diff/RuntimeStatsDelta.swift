@@ -124,20 +124,27 @@ public struct RuntimeStatsDelta: Sendable, Equatable, Codable {
         return compute(a: ma, takenAtA: takenAtA, b: mb, takenAtB: takenAtB)
     }
 
+    /// How the warning about counters going back starts (a diff reports restarts once, in its own words).
+    public static let restartWarningPrefix = "cumulative counters went backwards"
+
     /// Computes the delta from two `memstats` values.
     public static func compute(a: GoMemStats, takenAtA: Date, b: GoMemStats, takenAtB: Date) -> RuntimeStatsDelta {
         let seconds = takenAtB.timeIntervalSince(takenAtA)
         var warnings: [String] = []
-        let restarted = b.numGC < a.numGC || b.totalAlloc < a.totalAlloc || b.mallocs < a.mallocs
+        // Counters only go back in time order: A newer than B is a reversed pair, not a restart.
+        let (older, newer) = seconds < 0 ? (b, a) : (a, b)
+        let restarted = newer.numGC < older.numGC || newer.totalAlloc < older.totalAlloc || newer.mallocs < older.mallocs
         if restarted {
-            warnings.append("cumulative counters went backwards (NumGC \(a.numGC) -> \(b.numGC)): "
+            warnings.append(Self.restartWarningPrefix + " (NumGC \(older.numGC) -> \(newer.numGC)): "
                 + "the process restarted between the snapshots, so pauses and rates are not computed")
         }
-        if seconds <= 0 {
-            warnings.append("snapshot B was not taken after snapshot A (\(seconds) s apart): rates are not computed")
+        if seconds < 0 {
+            warnings.append("snapshot A is newer than snapshot B (\(-seconds) s): pauses and rates are not computed")
+        } else if seconds == 0 {
+            warnings.append("snapshots A and B were taken at the same time: rates are not computed")
         }
         var pauses: Pauses?
-        if !restarted {
+        if !restarted && seconds >= 0 {
             pauses = pausesBetween(a: a, b: b)
             if let p = pauses, p.lost > 0, b.pauseNs.count != 256 {
                 warnings.append("memstats of snapshot B has no 256-entry PauseNs ring (\(b.pauseNs.count) entries): "

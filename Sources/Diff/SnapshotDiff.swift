@@ -197,9 +197,12 @@ public enum SnapshotDiff {
         if input.a.target != input.b.target {
             warnings.append("comparing different targets: \(input.a.id) is \(input.a.target), \(input.b.id) is \(input.b.target)")
         }
-        if input.a.takenAt > input.b.takenAt {
-            warnings.append("snapshot A (\(input.a.id)) was taken after snapshot B (\(input.b.id)); deltas are B - A")
+        let reversed = input.a.takenAt > input.b.takenAt
+        if reversed {
+            warnings.append("snapshot A (\(input.a.id)) is newer than snapshot B (\(input.b.id)) by "
+                + "\(durationText(input.a.takenAt.timeIntervalSince(input.b.takenAt))); deltas are still B - A")
         }
+        var restartReasons: [String] = []
         warnings += planned.warnings
 
         let decoder = ProfileDecoder(maxInflatedBytes: input.maxInflatedBytes)
@@ -259,8 +262,13 @@ public enum SnapshotDiff {
         var growth: GoroutineGrowth?
         switch planned.goroutineSource {
         case "stacks":
-            growth = GoroutineGrowth.compute(a: try parsed(input.a, "stacks") { try GoroutineDump.parse($0) },
-                                             b: try parsed(input.b, "stacks") { try GoroutineDump.parse($0) })
+            let dumpA = try parsed(input.a, "stacks") { try GoroutineDump.parse($0) }
+            let dumpB = try parsed(input.b, "stacks") { try GoroutineDump.parse($0) }
+            growth = GoroutineGrowth.compute(a: dumpA, b: dumpB)
+            let (older, newer) = reversed ? (dumpB, dumpA) : (dumpA, dumpB)
+            if let reason = RestartDetection.fromGoroutineIDs(older: older.goroutines.map(\.id), newer: newer.goroutines.map(\.id)) {
+                restartReasons.append(reason)
+            }
         case "goroutine-text":
             growth = GoroutineGrowth.compute(a: try parsed(input.a, "goroutine-text") { try GoroutineProfileText.parse($0) },
                                              b: try parsed(input.b, "goroutine-text") { try GoroutineProfileText.parse($0) })
@@ -279,13 +287,22 @@ public enum SnapshotDiff {
             let vb = try parsed(input.b, "vars") { try ExpVars.parse($0) }
             do {
                 let delta = try RuntimeStatsDelta.compute(a: va, takenAtA: input.a.takenAt, b: vb, takenAtB: input.b.takenAt)
-                warnings += delta.warnings.map { "runtime stats: \($0)" }
+                let (older, newer) = reversed ? (vb, va) : (va, vb)
+                if let reason = RestartDetection.fromVars(older: older, newer: newer, seconds: abs(delta.seconds)) {
+                    restartReasons.insert(reason, at: 0)
+                }
+                // The restart is reported once, with every sign of it, below.
+                warnings += delta.warnings.filter { !$0.hasPrefix(RuntimeStatsDelta.restartWarningPrefix) }.map { "runtime stats: \($0)" }
                 runtime = delta
             } catch {
                 let side = va.memStats == nil ? input.a : input.b
                 throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName("vars"), kind: "vars",
                                                     problem: "it has no memstats object, so runtime stats cannot be compared")
             }
+        }
+
+        if let warning = RestartDetection.warning(a: input.a.id, b: input.b.id, reasons: restartReasons) {
+            warnings.insert(warning, at: input.a.target == input.b.target ? 0 : 1)
         }
 
         // Gates.
@@ -348,6 +365,16 @@ public enum SnapshotDiff {
         for (k, v) in goroutines?.gateMetrics ?? [:] { metrics[k] = v }
         for (k, v) in runtime?.gateMetrics ?? [:] { metrics[k] = v }
         return metrics
+    }
+
+    /// `3 s`, `5 min`, `2.0 h`, `3.0 d`: how far apart two snapshots are, for warnings.
+    static func durationText(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<120: String(format: "%.0f s", seconds)
+        case ..<7200: String(format: "%.0f min", seconds / 60)
+        case ..<172_800: String(format: "%.1f h", seconds / 3600)
+        default: String(format: "%.1f d", seconds / 86_400)
+        }
     }
 
     static func total(_ p: Profile, column: Int) -> Int64 {

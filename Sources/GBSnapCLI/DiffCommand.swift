@@ -14,6 +14,10 @@ extension GBSnapCommand {
             goroutineleak, threadcreate), goroutine growth (from stacks, else goroutine-text, else the goroutine \
             profile) and runtime stats (vars). Per-function numbers equal \
             `go tool pprof -top -nodecount=0 -sample_index=X -diff_base=A B`. \
+            With one argument (`gbsnap diff order-api`, or a selector for B) it compares the newest snapshot with the \
+            newest earlier one that shares a diffable kind. TARGET@latest, TARGET@latest~N and TARGET@TIME count only \
+            snapshots with data that hold a kind diff compares, narrowed by --kind and --schedule (failed captures \
+            never count; ids and paths name one snapshot as given). \
             The text output starts with a headline (what grew, one line per kind), then bounded tables \
             (--limit, --all). Formats: text, markdown (pull requests, CI summaries), json, html (a self-contained \
             report with differential flame graphs), folded (`stack count_a count_b`, for flamegraph.pl), \
@@ -32,9 +36,13 @@ extension GBSnapCommand {
         }
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "Snapshot A (the base): id, id prefix, TARGET@latest[~N], TARGET@TIME or archive path.") var a: String
-        @Argument(help: "Snapshot B.") var b: String
-        @Option(help: "Compare only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars.") var kind: [String] = []
+        @Argument(help: "Snapshot A (the base): id, id prefix, TARGET@latest[~N], TARGET@TIME or archive path; alone, a TARGET (or B) to compare with the snapshot before it.")
+        var a: String
+        @Argument(help: "Snapshot B.") var b: String?
+        @Option(help: "Compare only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars; TARGET@latest~N then counts only snapshots holding it.")
+        var kind: [String] = []
+        @Option(help: "TARGET@latest~N and TARGET@TIME count only snapshots of this schedule (e.g. nightly, manual, import).")
+        var schedule: String?
         @Option(name: .customLong("sample-index"), help: "Sample type to compare (name or index; default as go tool pprof).")
         var sampleIndex: String?
         @Option(help: "Rows per function or per source line (functions|lines).") var granularity: String = "functions"
@@ -75,8 +83,8 @@ extension GBSnapCommand {
             }
             let result: SnapshotDiffResult = try await reportingFailures {
                 let store = try storeOptions.open(create: false)
-                let snapshotA = try store.resolve(a)
-                let snapshotB = try store.resolve(b)
+                let selection = DiffSelection(store: store, requested: requested, schedule: schedule)
+                let (snapshotA, snapshotB) = try selection.pair(a, b)
                 let input = SnapshotDiffInput(
                     a: Self.side(snapshotA, store: store), b: Self.side(snapshotB, store: store),
                     kinds: requested, sampleIndex: sampleIndex.map(SampleIndexSelector.init),
@@ -86,6 +94,9 @@ extension GBSnapCommand {
                 } catch let e as GateError {
                     // The expression parsed but names a metric this diff lacks: a usage error.
                     throw ValidationError(e.description)
+                } catch let e as SnapshotDiffError {
+                    guard case .noCommonKind = e else { throw e }
+                    throw selection.explainNoCommonKind(e, snapshotA, snapshotB)
                 }
             }
             if !format.carriesWarnings || output != nil {
@@ -169,6 +180,72 @@ extension GBSnapCommand {
                 })
         }
     }
+}
+
+/// Which two snapshots `gbsnap diff` compares: the selectors as given, or for one argument the
+/// newest snapshot and the newest earlier one that shares a diffable kind.
+struct DiffSelection {
+    var store: SnapshotStore
+    /// Kinds the diff compares (`--kind`, else every diffable kind).
+    var comparable: Set<String>
+    var filter: SelectorFilter
+
+    init(store: SnapshotStore, requested: Set<String>?, schedule: String?) {
+        self.store = store
+        comparable = requested ?? Set(SnapshotDiff.comparableKinds)
+        filter = SelectorFilter(kinds: comparable, schedule: schedule, kindsLabel: requested == nil ? "a kind diff compares" : nil)
+    }
+
+    func pair(_ a: String, _ b: String?) throws -> (ResolvedSnapshot, ResolvedSnapshot) {
+        if let b { return (try store.resolve(a, filter: filter), try store.resolve(b, filter: filter)) }
+        // One argument: a target name, or a selector for B.
+        let entries: [CatalogEntry]
+        let newer: CatalogEntry
+        if !a.contains("@"), try store.targets().contains(a) {
+            entries = try store.entries(ofTarget: a, input: "gbsnap diff \(a)")
+            guard let found = SnapshotPairing.newest(in: entries, comparable: comparable, filter: filter) else {
+                throw DiffSelectionError(message: "gbsnap diff \(a): target \"\(a)\" has no snapshot\(filter.description) "
+                    + "(gbsnap list --target \(a) shows what it has)")
+            }
+            newer = found
+        } else {
+            let resolved = try store.resolve(a, filter: filter)
+            guard let entry = resolved.entry else {
+                throw DiffSelectionError(message: "gbsnap diff \(a): the archive is not in the catalog, so there is no earlier snapshot to compare it with; give two snapshots")
+            }
+            entries = try store.entries(ofTarget: entry.target, input: "gbsnap diff \(a)")
+            newer = entry
+        }
+        guard let older = SnapshotPairing.base(for: newer, in: entries, comparable: comparable, filter: filter) else {
+            let alternative = SnapshotPairing.newestPair(in: entries, comparable: comparable, filter: filter)
+                .map { "; the newest pair that compares is: gbsnap diff \($0.a.id) \($0.b.id)" }
+                ?? "; take another with gbsnap capture \(newer.target)"
+            throw DiffSelectionError(message: "gbsnap diff \(a): snapshot \(newer.id) (\(newer.kinds.joined(separator: ", "))) has no earlier "
+                + "snapshot\(filter.description) that shares a kind with it\(alternative)")
+        }
+        return (try store.resolve(older), try store.resolve(newer))
+    }
+
+    /// The no-common-kind error, with the nearest pairs that would compare.
+    func explainNoCommonKind(_ error: SnapshotDiffError, _ a: ResolvedSnapshot, _ b: ResolvedSnapshot) -> any Error {
+        guard let ea = a.entry, let eb = b.entry,
+              let entriesA = try? store.entries(ofTarget: ea.target, input: ea.target),
+              let entriesB = ea.target == eb.target ? entriesA : try? store.entries(ofTarget: eb.target, input: eb.target)
+        else { return error }
+        let pairs = SnapshotPairing.nearest(a: ea, b: eb, entriesA: entriesA, entriesB: entriesB, comparable: comparable, filter: filter)
+        let nearest = pairs.isEmpty
+            ? "; no nearby snapshot shares a diffable kind with either"
+            : "; nearest pairs that compare: " + pairs.map { p in
+                "gbsnap diff \(p.a.id) \(p.b.id) (\(SnapshotPairing.shared(p.a, p.b, comparable: comparable).sorted().joined(separator: ", ")))"
+            }.joined(separator: "; ")
+        return DiffSelectionError(message: "\(error)\(nearest)")
+    }
+}
+
+/// The snapshots to compare could not be chosen; the message names the selector and what would work.
+struct DiffSelectionError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 /// The diff output could not be written.

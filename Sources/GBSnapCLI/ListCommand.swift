@@ -5,7 +5,12 @@ import SnapshotStore
 
 extension GBSnapCommand {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List snapshots from the catalog, oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List snapshots from the catalog, oldest first.",
+            discussion: """
+                A --target the store has no snapshots of is an error (exit 1) that names the closest target the store \
+                has, or lists them; filters that match nothing print "no snapshots" (exit 0).
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: "Only this target.") var target: String?
@@ -22,6 +27,8 @@ extension GBSnapCommand {
                                     failedOnly: failed)
             try await reportingFailures {
                 let store = try storeOptions.open(create: false)
+                // An unknown target is a mistake (exit 1, with the closest name), not an empty listing.
+                if let target { _ = try store.entries(ofTarget: target, input: "--target \"\(target)\"") }
                 let entries = try store.list(filter)
                 let pins = try store.pins()
                 if json {
@@ -69,7 +76,9 @@ enum CLIParsing {
 
     static func kindName(_ text: String) throws -> String {
         guard let kind = CaptureKind(userName: text) else {
-            throw ValidationError("unknown kind \"\(text)\"; known kinds: \(CaptureKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            let names = CaptureKind.allCases.map(\.rawValue)
+            let close = NameSuggestion.closest(text, in: names).map { "did you mean \"\($0)\"? " } ?? ""
+            throw ValidationError("unknown kind \"\(text)\"; \(close)known kinds: \(names.joined(separator: ", "))")
         }
         return kind.rawValue
     }

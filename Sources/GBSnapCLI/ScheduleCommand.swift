@@ -11,6 +11,10 @@ extension GBSnapCommand {
             commandName: "schedule",
             abstract: "Print the planned, staggered capture timeline of a config (firings in [--from, --until)).",
             discussion: """
+                Without --until the window runs from --from until every schedule has fired at least once (at least \
+                one hour), and the text output shows at most --limit captures (default \(defaultLimit)); the last line \
+                says how many were left out and how to see them. --json always prints the whole window.
+
                 Where max_concurrent or a busy target would delay a capture, the start is pushed and the \
                 reason shown, using a deliberately pessimistic estimate of each capture (1 s per kind plus \
                 cpu/trace/custom seconds). The daemon enforces both limits live with real durations, so \
@@ -23,8 +27,13 @@ extension GBSnapCommand {
         @Option(help: "Start of the window, ISO 8601 (default: now). Without an offset it is read in --tz.")
         var from: String?
 
-        @Option(help: "End of the window, ISO 8601 (default: 24 hours after --from).")
+        @Option(help: "End of the window, ISO 8601 (default: until every schedule has fired once, at least one hour).")
         var until: String?
+
+        @Option(help: "Text output shows at most this many captures (0 = all; default \(defaultLimit) without --until, all with it).")
+        var limit: Int?
+
+        static let defaultLimit = 50
 
         @Option(help: "IANA time zone for printing and for times without an offset (default: the system zone).")
         var tz: String?
@@ -33,6 +42,7 @@ extension GBSnapCommand {
         var json = false
 
         func validate() throws {
+            if let limit, limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all) or more") }
             let zone = try CLIZone.resolve(tz)
             for (name, value) in [("--from", from), ("--until", until)] {
                 if let value, ISO8601Offset.parse(value, in: zone) == nil {
@@ -44,9 +54,9 @@ extension GBSnapCommand {
         func run() async throws {
             let zone = try CLIZone.resolve(tz)
             let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
-            let end = until.flatMap { ISO8601Offset.parse($0, in: zone) } ?? start.addingTimeInterval(86_400)
-            guard end > start else { throw ValidationError("--until must be after --from") }
             let loaded = try ConfigLoading.load(config)
+            let end = until.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Self.defaultEnd(loaded, from: start)
+            guard end > start else { throw ValidationError("--until must be after --from") }
             let plan = loaded.planner().plan(from: start, until: end)
             if json {
                 try Console.printJSONArray(plan) { PlannedCaptureJSON($0, zone: zone) }
@@ -56,11 +66,32 @@ extension GBSnapCommand {
                 print("no captures planned between \(ISO8601Offset.format(start, in: zone)) and \(ISO8601Offset.format(end, in: zone))")
                 return
             }
-            let rows = plan.map { c in
+            let limit = self.limit ?? (until == nil ? Self.defaultLimit : 0)
+            let shown = limit > 0 ? Array(plan.prefix(limit)) : plan
+            let rows = shown.map { c in
                 [ISO8601Offset.format(c.plannedStart, in: zone), c.target, c.schedule, ISO8601Offset.format(c.fireTime, in: zone),
                  Self.seconds(c.offset), c.kinds.joined(separator: ","), c.pushed.map { "pushed: \($0.rawValue)" } ?? ""]
             }
             print(Console.table(["START", "TARGET", "SCHEDULE", "FIRED", "OFFSET", "KINDS", "NOTE"], rows))
+            let window = "from \(ISO8601Offset.format(start, in: zone)) until \(ISO8601Offset.format(end, in: zone))"
+                + (until == nil ? " (until every schedule has fired once, at least an hour)" : "")
+            if shown.count < plan.count {
+                print("... \(plan.count - shown.count) more: \(plan.count) captures planned \(window); --limit 0 shows all, --until sets the window")
+            } else {
+                print("\(plan.count) capture\(plan.count == 1 ? "" : "s") planned \(window)")
+            }
+        }
+
+        /// The default end of the window: when every schedule has fired once after `start` (plus its
+        /// stagger, so its captures show), and at least one hour after `start`.
+        static func defaultEnd(_ config: ConfigFile, from start: Date) -> Date {
+            var end = start.addingTimeInterval(3600)
+            for s in config.schedules where !s.targets.isEmpty {
+                guard let fire = s.cron.next(after: start.addingTimeInterval(-0.001), in: s.timeZone) else { continue }
+                let stagger = Double(s.stagger.components.seconds) + 1
+                end = max(end, fire.addingTimeInterval(stagger))
+            }
+            return end
         }
 
         static func seconds(_ d: Duration) -> String {

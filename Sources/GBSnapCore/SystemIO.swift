@@ -147,6 +147,15 @@ public enum SystemIO {
     /// Whether a descriptor (1 for stdout, 2 for stderr) is a terminal.
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
+    /// Why this process cannot read the file at `path` (`does not exist`, `is not readable: …`,
+    /// `is a directory`), or nil when it can.
+    public static func unreadableReason(_ path: String) -> String? {
+        guard access(path, F_OK) == 0 else { return "does not exist" }
+        if isDirectory(path) { return "is a directory, not a file" }
+        guard access(path, R_OK) == 0 else { return "is not readable (\(String(cString: strerror(errno))))" }
+        return nil
+    }
+
     /// The width in columns of the terminal on `fd`, or nil when it is not a terminal or does not say.
     public static func terminalColumns(_ fd: Int32) -> Int? {
         guard isTerminal(fd) else { return nil }

@@ -78,9 +78,12 @@ struct Catalog {
         return Self.sortedByTime(list)
     }
 
+    /// The catalog's order: by time taken, ties by id.
+    static func isBefore(_ a: CatalogEntry, _ b: CatalogEntry) -> Bool { a.takenAt != b.takenAt ? a.takenAt < b.takenAt : a.id < b.id }
+
     /// Oldest first, ties by id. Shards are appended in time order, so usually this only checks.
     static func sortedByTime(_ list: [CatalogEntry]) -> [CatalogEntry] {
-        func before(_ a: CatalogEntry, _ b: CatalogEntry) -> Bool { a.takenAt != b.takenAt ? a.takenAt < b.takenAt : a.id < b.id }
+        let before = isBefore
         var sorted = true
         for i in list.indices.dropFirst() where before(list[i], list[i - 1]) { sorted = false; break }
         return sorted ? list : list.sorted(by: before)

@@ -22,6 +22,9 @@ public struct CatalogEntry: Codable, Sendable, Hashable {
     public var sha256: String
     public var status: SnapshotStatus
 
+    /// Whether any artifact was stored: false for a failed capture (its manifest records only why).
+    public var hasData: Bool { status != .failed }
+
     enum CodingKeys: String, CodingKey {
         case id, key, target, labels, kinds
         case failedKinds = "failed_kinds"

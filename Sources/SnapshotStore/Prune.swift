@@ -85,7 +85,7 @@ extension SnapshotStore {
     static func candidate(_ e: CatalogEntry, pinned: Bool) -> RetentionCandidate {
         RetentionCandidate(id: e.id, target: e.target, kinds: e.kinds, labels: e.labels, schedule: e.schedule,
                            takenAt: e.takenAt, bytes: e.bytes, pinned: pinned,
-                           failedKinds: e.failedKinds, hasData: e.status != .failed)
+                           failedKinds: e.failedKinds, hasData: e.hasData)
     }
 
     /// Plans retention over the whole catalog at `now`, without changing anything (`prune --dry-run`).

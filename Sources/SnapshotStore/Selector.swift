@@ -12,18 +12,49 @@ public struct ResolvedSnapshot: Sendable {
     public var takenAt: Date { manifest.takenAt }
 }
 
+/// Which snapshots the relative selectors (`TARGET@latest`, `TARGET@latest~N`, `TARGET@TIME`)
+/// count. Snapshots without data (failed captures) never count; ids, id prefixes and paths name
+/// one snapshot and ignore the filter.
+public struct SelectorFilter: Sendable, Equatable, CustomStringConvertible {
+    /// Count only snapshots holding at least one of these kinds; nil counts every kind.
+    public var kinds: Set<String>?
+    /// Count only snapshots of this schedule (`manual`, `import`, `trigger/<rule>`, a schedule name).
+    public var schedule: String?
+    /// How messages name `kinds` (e.g. `a kind diff compares`); nil lists them.
+    public var kindsLabel: String?
+
+    /// Creates a filter; the default counts every snapshot with data.
+    public init(kinds: Set<String>? = nil, schedule: String? = nil, kindsLabel: String? = nil) {
+        self.kinds = kinds
+        self.schedule = schedule
+        self.kindsLabel = kindsLabel
+    }
+
+    /// Whether a relative selector counts `entry`.
+    public func admits(_ entry: CatalogEntry) -> Bool {
+        guard entry.hasData else { return false }
+        if let schedule, entry.schedule != schedule { return false }
+        if let kinds, !entry.kinds.contains(where: kinds.contains) { return false }
+        return true
+    }
+
+    /// ` with data`, ` with data of schedule "nightly" holding heap or allocs`: what the filter counts, for messages.
+    public var description: String {
+        var text = " with data"
+        if let schedule { text += " of schedule \"\(schedule)\"" }
+        if let kinds { text += " holding " + (kindsLabel ?? kinds.sorted().joined(separator: " or ")) }
+        return text
+    }
+}
+
 extension SnapshotStore {
     /// Resolves a selector (DESIGN.md): a full id, a unique id prefix, `TARGET@latest`,
     /// `TARGET@latest~N`, `TARGET@<ISO 8601 time>` (the latest at or before it), or a path to an
-    /// archive file.
-    public func resolve(_ selector: String) throws -> ResolvedSnapshot {
-        let entry = try resolveEntry(selector)
-        if let entry {
-            let path = path(forKey: entry.key)
-            guard SystemIO.fileSize(path) != nil else {
-                throw StoreError(.missingArchive, "snapshot \(entry.id) is in the catalog but its archive \(path) is missing; run `gbsnap verify`")
-            }
-            return ResolvedSnapshot(archivePath: path, manifest: try readManifest(archivePath: path), entry: entry)
+    /// archive file. The relative forms count only the snapshots `filter` admits (never failed
+    /// captures).
+    public func resolve(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws -> ResolvedSnapshot {
+        if let entry = try resolveEntry(selector, filter: filter) {
+            return try resolve(entry)
         }
         // A path to an archive file.
         let manifest = try readManifest(archivePath: selector)
@@ -31,32 +62,34 @@ extension SnapshotStore {
         return ResolvedSnapshot(archivePath: selector, manifest: manifest, entry: known)
     }
 
+    /// The stored archive and manifest of a catalog entry.
+    public func resolve(_ entry: CatalogEntry) throws -> ResolvedSnapshot {
+        let path = path(forKey: entry.key)
+        guard SystemIO.fileSize(path) != nil else {
+            throw StoreError(.missingArchive, "snapshot \(entry.id) is in the catalog but its archive \(path) is missing; run `gbsnap verify`")
+        }
+        return ResolvedSnapshot(archivePath: path, manifest: try readManifest(archivePath: path), entry: entry)
+    }
+
+    /// The targets the store has snapshots of, sorted.
+    public func targets() throws -> [String] { try catalog.targets().sorted() }
+
+    /// The catalog entries of one target, oldest first; an unknown target is an error that suggests
+    /// the closest name the store has (or lists them).
+    public func entries(ofTarget target: String, input: String) throws -> [CatalogEntry] {
+        let entries = try catalog.entries(target: target)
+        guard entries.isEmpty else { return entries }
+        let hint = NameSuggestion.hint(target, in: try targets(), known: "the store has snapshots of")
+        throw StoreError(.unknownSelector, "\(input): the store has no snapshots of target \"\(target)\"\(hint)")
+    }
+
     /// The catalog entry a selector names, or nil if the selector is an existing file path.
-    func resolveEntry(_ selector: String) throws -> CatalogEntry? {
+    func resolveEntry(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws -> CatalogEntry? {
         if let at = selector.firstIndex(of: "@") {
             let target = String(selector[..<at])
             let spec = String(selector[selector.index(after: at)...])
-            let entries = try catalog.entries(target: target)
-            guard !entries.isEmpty else {
-                throw StoreError(.unknownSelector, "selector \"\(selector)\": the store has no snapshots of target \"\(target)\"")
-            }
-            if spec == "latest" { return entries.last }
-            if spec.hasPrefix("latest~") {
-                guard let n = Int(spec.dropFirst(7)), n >= 0 else {
-                    throw StoreError(.unknownSelector, "selector \"\(selector)\": expected latest~N with N a whole number")
-                }
-                guard n < entries.count else {
-                    throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has only \(entries.count) snapshot(s)")
-                }
-                return entries[entries.count - 1 - n]
-            }
-            guard let time = Timestamp.parse(spec) else {
-                throw StoreError(.unknownSelector, "selector \"\(selector)\": \"\(spec)\" is not latest, latest~N or an ISO 8601 time")
-            }
-            guard let found = entries.last(where: { $0.takenAt <= time }) else {
-                throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has no snapshot at or before \(Timestamp.formatUTC(time)) (the oldest is \(Timestamp.formatUTC(entries[0].takenAt)))")
-            }
-            return found
+            let entries = try entries(ofTarget: target, input: "selector \"\(selector)\"")
+            return try Self.pick(spec, in: entries, filter: filter, selector: selector, target: target)
         }
         if selector.contains("/") || selector.hasSuffix(".tar.gz") {
             guard SystemIO.fileSize(selector) != nil else {
@@ -75,9 +108,53 @@ extension SnapshotStore {
         if matches.count == 1 { return matches[0] }
         if matches.isEmpty {
             if SystemIO.fileSize(selector) != nil { return nil }
-            throw StoreError(.unknownSelector, "no snapshot matches \"\(selector)\" (use an id, an id prefix, TARGET@latest, TARGET@latest~N, TARGET@TIME or an archive path)")
+            // A bare target name is the likeliest slip: point at TARGET@latest.
+            let close = all.contains(selector) ? selector : NameSuggestion.closest(selector, in: all)
+            let hint = close.map { "; did you mean \"\($0)@latest\"?" }
+                ?? " (use an id, an id prefix, TARGET@latest, TARGET@latest~N, TARGET@TIME or an archive path)"
+            throw StoreError(.unknownSelector, "no snapshot matches \"\(selector)\"\(hint)")
         }
         throw StoreError(.ambiguousSelector, "\"\(selector)\" matches several snapshots (\(matches.prefix(3).map(\.id).joined(separator: ", ")), ...); give more of the id")
+    }
+
+    /// Picks the entry a relative spec (`latest`, `latest~N`, an ISO 8601 time) names among a
+    /// target's entries (oldest first), counting only those `filter` admits.
+    static func pick(_ spec: String, in entries: [CatalogEntry], filter: SelectorFilter, selector: String, target: String) throws -> CatalogEntry {
+        let counted = entries.filter(filter.admits)
+        let n: Int
+        var time: Date?
+        if spec == "latest" {
+            n = 0
+        } else if spec.hasPrefix("latest~") {
+            guard let k = Int(spec.dropFirst(7)), k >= 0 else {
+                throw StoreError(.unknownSelector, "selector \"\(selector)\": expected latest~N with N a whole number")
+            }
+            n = k
+        } else {
+            guard let t = Timestamp.parse(spec) else {
+                throw StoreError(.unknownSelector, "selector \"\(selector)\": \"\(spec)\" is not latest, latest~N or an ISO 8601 time")
+            }
+            n = 0
+            time = t
+        }
+        let eligible = time.map { t in counted.filter { $0.takenAt <= t } } ?? counted
+        if n < eligible.count { return eligible[eligible.count - 1 - n] }
+
+        // Say what was counted and what was skipped.
+        let skipped = entries.count - counted.count
+        let failed = entries.filter { !$0.hasData }
+        var why = skipped == 0 ? "" : " (\(skipped) skipped: "
+            + [failed.isEmpty ? nil : "\(failed.count) failed capture\(failed.count == 1 ? "" : "s") without data",
+               skipped > failed.count ? "\(skipped - failed.count) not matching the filter" : nil]
+                .compactMap { $0 }.joined(separator: ", ") + ")"
+        if counted.isEmpty, let newest = failed.last {
+            why += "; a failed capture is named by its id, e.g. gbsnap show \(newest.id)"
+        }
+        if let time {
+            let oldest = counted.first.map { " (the oldest is \(Timestamp.formatUTC($0.takenAt)))" } ?? ""
+            throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has no snapshot\(filter.description) at or before \(Timestamp.formatUTC(time))\(oldest)\(why)")
+        }
+        throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has only \(counted.count) snapshot(s)\(filter.description)\(why)")
     }
 
     /// `20261126T020000Z-order-api-7k3f` → `order-api`, when the selector is long enough to say.
@@ -85,5 +162,60 @@ extension SnapshotStore {
         let parts = id.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[0].count == 16, parts.last!.count == 4 else { return nil }
         return parts[1..<(parts.count - 1)].joined(separator: "-")
+    }
+}
+
+/// Which snapshots compare with which: the pure rules behind `gbsnap diff TARGET` and the
+/// suggestions when two snapshots share nothing comparable.
+public enum SnapshotPairing {
+    /// The kinds in `comparable` that both entries hold.
+    public static func shared(_ a: CatalogEntry, _ b: CatalogEntry, comparable: Set<String>) -> Set<String> {
+        Set(a.kinds).intersection(b.kinds).intersection(comparable)
+    }
+
+    /// The newest entry taken before `newer` (in `entries`, oldest first) that `filter` admits and
+    /// that shares a comparable kind with it.
+    public static func base(for newer: CatalogEntry, in entries: [CatalogEntry], comparable: Set<String>,
+                            filter: SelectorFilter = SelectorFilter()) -> CatalogEntry? {
+        entries.last { e in
+            e.id != newer.id && Catalog.isBefore(e, newer) && filter.admits(e) && !shared(e, newer, comparable: comparable).isEmpty
+        }
+    }
+
+    /// The oldest entry taken after `older` that `filter` admits and that shares a comparable kind with it.
+    public static func successor(of older: CatalogEntry, in entries: [CatalogEntry], comparable: Set<String>,
+                                 filter: SelectorFilter = SelectorFilter()) -> CatalogEntry? {
+        entries.first { e in
+            e.id != older.id && Catalog.isBefore(older, e) && filter.admits(e) && !shared(older, e, comparable: comparable).isEmpty
+        }
+    }
+
+    /// The newest admitted entry holding a comparable kind: what `gbsnap diff TARGET` compares against its base.
+    public static func newest(in entries: [CatalogEntry], comparable: Set<String>,
+                              filter: SelectorFilter = SelectorFilter()) -> CatalogEntry? {
+        entries.last { filter.admits($0) && !Set($0.kinds).isDisjoint(with: comparable) }
+    }
+
+    /// The newest pair of a target's entries that compares: the newest admitted entry holding a
+    /// comparable kind that has a ``base(for:in:comparable:filter:)``, and that base. Nil when no two snapshots compare.
+    public static func newestPair(in entries: [CatalogEntry], comparable: Set<String>,
+                                  filter: SelectorFilter = SelectorFilter()) -> (a: CatalogEntry, b: CatalogEntry)? {
+        for newer in entries.reversed() where filter.admits(newer) && !Set(newer.kinds).isDisjoint(with: comparable) {
+            if let older = base(for: newer, in: entries, comparable: comparable, filter: filter) { return (older, newer) }
+        }
+        return nil
+    }
+}
+
+extension SnapshotPairing {
+    /// Pairs near `a` and `b` that would compare, for when `a` and `b` share nothing comparable:
+    /// the newest base of `b` and the oldest successor of `a` (each only when it differs from the
+    /// given pair). `entriesA` and `entriesB` are the entries of each side's target.
+    public static func nearest(a: CatalogEntry, b: CatalogEntry, entriesA: [CatalogEntry], entriesB: [CatalogEntry],
+                               comparable: Set<String>, filter: SelectorFilter = SelectorFilter()) -> [(a: CatalogEntry, b: CatalogEntry)] {
+        var pairs: [(a: CatalogEntry, b: CatalogEntry)] = []
+        if let base = base(for: b, in: entriesB, comparable: comparable, filter: filter), base.id != a.id { pairs.append((base, b)) }
+        if let next = successor(of: a, in: entriesA, comparable: comparable, filter: filter), next.id != b.id { pairs.append((a, next)) }
+        return pairs
     }
 }

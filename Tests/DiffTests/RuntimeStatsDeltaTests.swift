@@ -109,7 +109,11 @@ struct RuntimeStatsDeltaTests {
         #expect(json["pauses"] is NSNull && json["alloc_bytes_per_second"] is NSNull && json["restarted"] as? Bool == true)
         let r = RuntimeStatsDelta.compute(a: stats(numGC: 1), takenAtA: t0, b: stats(numGC: 2), takenAtB: t0)
         #expect(r.allocBytesPerSecond == nil && r.mallocsPerSecond == nil)
-        #expect(r.warnings == ["snapshot B was not taken after snapshot A (0.0 s apart): rates are not computed"])
+        #expect(r.warnings == ["snapshots A and B were taken at the same time: rates are not computed"])
+        // A newer than B: counters are compared in time order, so this is a reversed pair, not a restart.
+        let reversed = RuntimeStatsDelta.compute(a: stats(numGC: 50), takenAtA: t0.addingTimeInterval(60), b: stats(numGC: 3), takenAtB: t0)
+        #expect(!reversed.restarted && reversed.pauses == nil && reversed.allocBytesPerSecond == nil)
+        #expect(reversed.warnings == ["snapshot A is newer than snapshot B (60.0 s): pauses and rates are not computed"])
     }
 
     @Test("missing memstats is a clear error")
