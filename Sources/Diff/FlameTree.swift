@@ -70,7 +70,7 @@ public struct FlameTree: Sendable {
         if side == .a { totalA[Int(node)] &+= value } else { totalB[Int(node)] &+= value }
     }
 
-    private mutating func child(of node: Int32, named frame: Int32) -> Int32 {
+    mutating func child(of node: Int32, named frame: Int32) -> Int32 {
         let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: frame))
         if let c = childIndex[key] { return c }
         let c = Int32(name.count)
@@ -86,33 +86,88 @@ public struct FlameTree: Sendable {
     public static func profiles(base: Profile, current: Profile, sampleIndex: SampleIndexSelector?)
         throws(ProfileDiffError) -> FlameTree
     {
-        let selection = try ProfileDiff.selectSampleType(base: base, current: current, sampleIndex: sampleIndex)
-        var nodes = NodeTable(granularity: .functions)
-        let mapA = try nodes.mapLocations(of: base, name: "base")
-        let mapB = try nodes.mapLocations(of: current, name: "current")
-        var tree = FlameTree()
-        let nameOf = nodes.printableNames.map { tree.intern($0) }
-        var path: [Int32] = []
-        for (profile, map, column, side, label) in [(base, mapA, selection.columnA, Side.a, "base"),
-                                                    (current, mapB, selection.columnB, Side.b, "current")] {
-            for sample in profile.samples {
-                guard column < sample.values.count, sample.values[column] != 0 else { continue }
-                path.removeAll(keepingCapacity: true)
-                for id in sample.locationIDs.reversed() {
-                    guard let li = map.lookup[id: id] else {
-                        throw .danglingReference(profile: label, what: "location", id: id)
+        try CallTree(base: base, current: current).valued(sampleIndex: sampleIndex)
+    }
+
+    /// The shape of two profiles' merged call tree, shared by all their sample types: the stacks are walked (and
+    /// their frames looked up) once, then ``valued(sampleIndex:)`` only adds numbers along parent links.
+    public struct CallTree: Sendable {
+        let base: Profile
+        let current: Profile
+        var shape = FlameTree()
+        /// Per sample of each profile, its leaf node (0, the root, for a sample without a stack).
+        var leavesA: [Int32] = []
+        var leavesB: [Int32] = []
+
+        /// Walks every stack of both profiles.
+        public init(base: Profile, current: Profile) throws(ProfileDiffError) {
+            self.base = base
+            self.current = current
+            var nodes = NodeTable(granularity: .functions)
+            let mapA = try nodes.mapLocations(of: base, name: "base")
+            let mapB = try nodes.mapLocations(of: current, name: "current")
+            var shape = FlameTree()
+            let nameOf = nodes.printableNames.map { shape.intern($0) }
+            func leaves(_ profile: Profile, _ map: LocationMap, _ label: String) throws(ProfileDiffError) -> [Int32] {
+                var out = [Int32](repeating: 0, count: profile.samples.count)
+                for (i, sample) in profile.samples.enumerated() {
+                    var node: Int32 = 0
+                    for id in sample.locationIDs.reversed() {
+                        guard let li = map.lookup[id: id] else {
+                            throw .danglingReference(profile: label, what: "location", id: id)
+                        }
+                        var k = Int(map.starts[li + 1]) - 1
+                        while k >= Int(map.starts[li]) {
+                            node = shape.child(of: node, named: nameOf[Int(map.nodes[k])])
+                            k -= 1
+                        }
                     }
-                    let start = Int(map.starts[li]), end = Int(map.starts[li + 1])
-                    var k = end - 1
-                    while k >= start {
-                        path.append(nameOf[Int(map.nodes[k])])
-                        k -= 1
+                    out[i] = node
+                }
+                return out
+            }
+            leavesA = try leaves(base, mapA, "base")
+            leavesB = try leaves(current, mapB, "current")
+            self.shape = shape
+        }
+
+        /// The tree with the values of the sample type pprof picks with `sampleIndex`.
+        public func valued(sampleIndex: SampleIndexSelector?) throws(ProfileDiffError) -> FlameTree {
+            let selection = try ProfileDiff.selectSampleType(base: base, current: current, sampleIndex: sampleIndex)
+            var tree = shape
+            tree.addValues(base, leaves: leavesA, column: selection.columnA, side: .a)
+            tree.addValues(current, leaves: leavesB, column: selection.columnB, side: .b)
+            return tree
+        }
+    }
+
+    /// Adds each sample's value at its leaf and along the parent links to the root; flat and cum per frame name
+    /// as ``add(rootFirst:value:side:)`` does.
+    mutating func addValues(_ profile: Profile, leaves: [Int32], column: Int, side: Side) {
+        for (i, sample) in profile.samples.enumerated() {
+            guard column < sample.values.count else { continue }
+            let value = sample.values[column]
+            guard value != 0 else { continue }
+            serial += 1
+            let leaf = Int(leaves[i])
+            if side == .a { selfA[leaf] &+= value } else { selfB[leaf] &+= value }
+            if leaf != 0 {
+                let leafName = Int(name[leaf])
+                if side == .a { flatA[leafName] &+= value } else { flatB[leafName] &+= value }
+            }
+            var n = leaf
+            while n >= 0 {
+                if side == .a { totalA[n] &+= value } else { totalB[n] &+= value }
+                if n != 0 {
+                    let frame = Int(name[n])
+                    if seen[frame] != serial {
+                        seen[frame] = serial
+                        if side == .a { cumA[frame] &+= value } else { cumB[frame] &+= value }
                     }
                 }
-                tree.add(rootFirst: path, value: sample.values[column], side: side)
+                n = Int(parent[n])
             }
         }
-        return tree
     }
 
     /// The tree of goroutine growth: each group's stack (root first) weighted by its goroutine count.

@@ -77,13 +77,14 @@ public enum HTMLReport {
             page += "<section id=\"sec-\(kind)\"><h2>\(esc(SnapshotDiffRender.title(c)))</h2>\n"
             page += "<p class=\"headline\">\(esc(DiffHeadline.profileLine(c).text))</p>\n"
             let id = "\(kind)-\(slug(c.diff.sampleType.type))"
-            let tree = try FlameTree.profiles(base: c.base, current: c.current, sampleIndex: c.sampleIndex)
+            let callTree = try FlameTree.CallTree(base: c.base, current: c.current)
+            let tree = try callTree.valued(sampleIndex: c.sampleIndex)
             graphs.append((id, tree.json(title: SnapshotDiffRender.title(c), unit: c.diff.sampleType.unit,
                                          keep: tree.keptNodes(maxNodes: primaryBudget))))
             page += flameDiv(id)
             for type in extras {
                 let extraID = "\(kind)-\(slug(type.type))"
-                let extraTree = try FlameTree.profiles(base: c.base, current: c.current, sampleIndex: .name(type.type))
+                let extraTree = try callTree.valued(sampleIndex: .name(type.type))
                 graphs.append((extraID, extraTree.json(title: "\(c.kind) \(type.type)", unit: type.unit,
                                                        keep: extraTree.keptNodes(maxNodes: secondaryBudget))))
                 page += "<details class=\"sample-type\"><summary>\(esc(c.kind)) \(esc(type.type)) flame graph</summary>\n"

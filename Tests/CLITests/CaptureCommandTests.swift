@@ -17,20 +17,22 @@ import Testing
         #expect(r.stderr.contains("vars failed: "))
         #expect(r.stderr.contains("failed: no artifact was captured"))
 
-        let show = try gbsnap(["show", "behind-login@latest", "--json"], store: store)
+        let list = try gbsnap(["list", "--json"], store: store)
+        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        #expect(entries.first?["kinds"] as? [String] == [])
+        // A failed capture is named by its id (TARGET@latest means the latest with data).
+        let id = try #require(entries.first?["id"] as? String)
+        let show = try gbsnap(["show", id, "--json"], store: store)
         let manifest = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
         #expect(manifest["status"] as? String == "failed")
         let artifacts = try #require(manifest["artifacts"] as? [[String: Any]])
         #expect(artifacts.map { $0["member"] as? String } == ["heap.pb.gz.rejected", "vars.json.rejected"])
         #expect(artifacts.map { $0["status"] as? String } == ["failed", "failed"])
-        let list = try gbsnap(["list", "--json"], store: store)
-        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
-        #expect(entries.first?["kinds"] as? [String] == [])
 
         let verify = try gbsnap(["verify"], store: store)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let out = "\(tmp.path)/out"
-        #expect(try gbsnap(["export", "behind-login@latest", "--output", out], store: store).status == 0)
+        #expect(try gbsnap(["export", id, "--output", out], store: store).status == 0)
         #expect(try String(contentsOfFile: "\(out)/heap.pb.gz.rejected", encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
     }
 

@@ -32,7 +32,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "gbsnap-files-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: "\(dir)/ok", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: "\(dir)/ok", contents: Data("x".utf8))
         #expect(SystemIO.unreadableReason("\(dir)/ok") == nil)
         #expect(SystemIO.unreadableReason("\(dir)/missing") == "does not exist")
         #expect(SystemIO.unreadableReason(dir) == "is a directory, not a file")
