@@ -259,8 +259,10 @@ public enum SnapshotDiff {
         var growth: GoroutineGrowth?
         switch planned.goroutineSource {
         case "stacks":
-            growth = GoroutineGrowth.compute(a: try parsed(input.a, "stacks") { try GoroutineDump.parse($0) },
-                                             b: try parsed(input.b, "stacks") { try GoroutineDump.parse($0) })
+            // Counted straight off the dumps: no record per goroutine is kept (issue 12, item 14).
+            growth = GoroutineGrowth.compute(
+                a: GoroutineGroupInput.groups(from: try parsed(input.a, "stacks") { try GoroutineDump.groupStacks($0) }),
+                b: GoroutineGroupInput.groups(from: try parsed(input.b, "stacks") { try GoroutineDump.groupStacks($0) }))
         case "goroutine-text":
             growth = GoroutineGrowth.compute(a: try parsed(input.a, "goroutine-text") { try GoroutineProfileText.parse($0) },
                                              b: try parsed(input.b, "goroutine-text") { try GoroutineProfileText.parse($0) })
