@@ -33,15 +33,19 @@ let package = Package(
         // The strict JSON scanner behind the catalog and expvar readers; no dependencies.
         .target(name: "JSONScan"),
 
-        // Shared low-level pieces: timestamps, durations, sizes, syscalls, locks, hashing.
-        .target(name: "GBSnapCore", dependencies: ["CivilTime", .product(name: "Crypto", package: "swift-crypto")]),
+        // The unit vocabulary, pure: one parser and one formatter each for byte sizes, durations and ISO 8601
+        // times, used by Config, the CLI, the gates and every output (docs/units.md).
+        .target(name: "Units", dependencies: ["CivilTime"]),
+
+        // Shared low-level pieces: kinds, targets, timestamps, syscalls, locks, hashing (re-exports Units).
+        .target(name: "GBSnapCore", dependencies: ["CivilTime", "Units", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Pure cores.
         .target(name: "Cron", dependencies: ["CivilTime"]),
         .target(name: "Scheduling", dependencies: ["Cron"]),
         .target(name: "Retention", dependencies: ["CivilTime"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
-        .target(name: "Diff", dependencies: ["Profiles"]),
+        .target(name: "Diff", dependencies: ["Profiles", "Units"]),
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
@@ -71,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GBSnapCLI", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Cron", "Scheduling", "Retention", "Profiles", "Diff",
+            "ArchiveIO", "GBSnapCore", "Units", "Cron", "Scheduling", "Retention", "Profiles", "Diff",
             "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -91,13 +95,14 @@ let package = Package(
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "JSONScanTests", dependencies: ["JSONScan"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
-        .testTarget(name: "CronTests", dependencies: ["Cron"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron"]),
+        .testTarget(name: "UnitsTests", dependencies: ["Units"]),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "Units"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron", "Units"]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Units"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.

@@ -4,10 +4,10 @@ import Foundation
 public enum GateMetricUnit: String, Sendable, Codable {
     /// A plain count (goroutines, objects, GC cycles). Thresholds take no unit.
     case count
-    /// Bytes. Thresholds take `B`, `kB`/`KiB`, `MB`/`MiB`, `GB`/`GiB` (all powers of 1024, as `go tool pprof`
+    /// Bytes. Thresholds take `B`, `kB`/`KiB`, `MB`/`MiB`, `GB`/`GiB`, `TB`/`TiB` (all powers of 1024, as `go tool pprof`
     /// prints them).
     case bytes
-    /// Nanoseconds. Thresholds take `ns`, `us`/`µs`, `ms`, `s`.
+    /// Nanoseconds. Thresholds take the duration units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`, `d`, `w`.
     case nanoseconds
     /// Bytes per second. Thresholds take byte units, optionally followed by `/s`.
     case bytesPerSecond
@@ -39,12 +39,13 @@ public struct GateMetricValue: Sendable, Equatable {
 /// gate     = metric [ "." selector ] op number [ unit ]
 /// selector = "a" | "b" | "delta"          ; omitted means "b"
 /// op       = ">" | ">=" | "<" | "<=" | "=="
-/// unit     = "%" | "B" | "kB" | "KiB" | "MB" | "MiB" | "GB" | "GiB" | "ns" | "us" | "µs" | "ms" | "s"
+/// unit     = "%" | byte unit (B kB KiB MB MiB GB GiB TB TiB PB PiB, any case) | time unit (ns us µs ms s m h d w)
 ///            [ "/s" ]                      ; "/s" only for rate metrics
 /// ```
 /// `metric` is a dotted name such as `goroutines`, `heap.inuse_space`, `gc.pause_max`. `%` is only allowed
 /// with `delta` and means `(b - a) / a * 100`; with `a == 0` any growth is +infinity percent. Byte units are
-/// powers of 1024 (`MB` = `MiB`), matching the units `go tool pprof` prints.
+/// powers of 1024 (`MB` = `MiB`), matching the units `go tool pprof` prints and `--max-total-bytes` and the
+/// config read (``ByteSizeParser``, docs/units.md).
 /// Examples: `goroutines.delta>100`, `goroutines.b>=5000`, `heap.inuse_space.delta>20%`, `alloc_rate>50MB/s`.
 public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
     /// Which value of the metric the gate compares.
@@ -152,21 +153,21 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
         guard let number = Double(numberText), number.isFinite else {
             throw GateError.syntax(expression: expression, reason: "threshold \"\(rhs)\" does not start with a number")
         }
+        // Units come from the one vocabulary (docs/units.md): byte units are powers of 1024 here as in the
+        // config and every flag; time units are the duration units.
         let scale: Double
-        switch unitText {
-        case "": scale = 1; thresholdUnit = .none
-        case "%": scale = 1; thresholdUnit = .percent
-        case "B": scale = 1; thresholdUnit = .bytes
-        case "kB", "KB", "KiB": scale = 1024; thresholdUnit = .bytes
-        case "MB", "MiB": scale = 1024 * 1024; thresholdUnit = .bytes
-        case "GB", "GiB": scale = 1024 * 1024 * 1024; thresholdUnit = .bytes
-        case "ns": scale = 1; thresholdUnit = .time
-        case "us", "µs": scale = 1e3; thresholdUnit = .time
-        case "ms": scale = 1e6; thresholdUnit = .time
-        case "s": scale = 1e9; thresholdUnit = .time
-        default:
+        if unitText.isEmpty {
+            scale = 1; thresholdUnit = .none
+        } else if unitText == "%" {
+            scale = 1; thresholdUnit = .percent
+        } else if let bytes = ByteSizeParser.bytes(inUnit: unitText) {
+            scale = Double(bytes); thresholdUnit = .bytes
+        } else if let nanos = DurationParser.nanoseconds(inUnit: unitText) {
+            scale = Double(nanos); thresholdUnit = .time
+        } else {
             throw GateError.syntax(expression: expression, reason: "unknown unit \"\(unitText)\" "
-                + "(use %, B, kB, KiB, MB, MiB, GB, GiB, ns, us, ms or s, optionally followed by /s)")
+                + "(use %, a byte unit such as B, kB, KiB, MB, MiB, GB, GiB, or a time unit ns, us, ms, s, m, h, "
+                + "optionally followed by /s)")
         }
         if thresholdUnit == .percent && selector != .delta {
             throw GateError.syntax(expression: expression, reason: "% needs the delta selector, e.g. \(metric).delta>20%")

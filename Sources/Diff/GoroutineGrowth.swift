@@ -58,6 +58,15 @@ public struct GoroutineGroupInput: Sendable, Equatable {
         return result
     }
 
+    /// The same inputs as ``groups(from:)-(GoroutineDump)`` from groups counted straight off a dump
+    /// (``GoroutineDump/groupStacks(buffer:)``), which is how `gbsnap diff` reads large dumps.
+    public static func groups(from stacks: [GoroutineStackGroup]) -> [GoroutineGroupInput] {
+        stacks.map {
+            GoroutineGroupInput(signature: $0.signature, count: $0.count, state: $0.state, labels: $0.labels,
+                                createdBy: $0.createdBy, waitMinutes: $0.maxWaitMinutes, leaked: $0.leaked)
+        }
+    }
+
     /// One input per block of a debug=1 count profile. That format has no state, creator or wait time; the
     /// state is inferred from the frames where they show it (see ``inferState(rawFunctions:)``), else nil.
     public static func groups(from text: GoroutineProfileText) -> [GoroutineGroupInput] {

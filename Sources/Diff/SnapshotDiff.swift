@@ -262,11 +262,12 @@ public enum SnapshotDiff {
         var growth: GoroutineGrowth?
         switch planned.goroutineSource {
         case "stacks":
-            let dumpA = try parsed(input.a, "stacks") { try GoroutineDump.parse($0) }
-            let dumpB = try parsed(input.b, "stacks") { try GoroutineDump.parse($0) }
-            growth = GoroutineGrowth.compute(a: dumpA, b: dumpB)
-            let (older, newer) = reversed ? (dumpB, dumpA) : (dumpA, dumpB)
-            if let reason = RestartDetection.fromGoroutineIDs(older: older.goroutines.map(\.id), newer: newer.goroutines.map(\.id)) {
+            // Counted straight off the dumps: no record per goroutine is kept.
+            let groupsA = try parsed(input.a, "stacks") { try GoroutineDump.groupStacks($0) }
+            let groupsB = try parsed(input.b, "stacks") { try GoroutineDump.groupStacks($0) }
+            growth = GoroutineGrowth.compute(a: GoroutineGroupInput.groups(from: groupsA), b: GoroutineGroupInput.groups(from: groupsB))
+            let (older, newer) = reversed ? (groupsB, groupsA) : (groupsA, groupsB)
+            if let reason = RestartDetection.fromGoroutineIDs(older: older.map(\.maxID), newer: newer.map(\.maxID)) {
                 restartReasons.append(reason)
             }
         case "goroutine-text":

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cron
+import Units
 import Foundation
 
 extension GBSnapCommand {

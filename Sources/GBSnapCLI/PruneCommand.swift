@@ -49,7 +49,7 @@ extension GBSnapCommand {
         var targets: [String] = []
         @Option(name: .customLong("kind"), help: ArgumentHelp("Apply the rule options only to snapshots holding this kind (repeatable).", valueName: "kind"))
         var kinds: [String] = []
-        @Option(name: .customLong("time-zone"), help: ArgumentHelp("Zone whose hours/days/weeks the rule options count in (default UTC).", valueName: "zone"))
+        @Option(name: [.customLong("tz"), .customLong("time-zone")], help: ArgumentHelp("IANA zone whose hours/days/weeks the rule options count in (default UTC); --tz as on every command (--time-zone is the old name).", valueName: "zone"))
         var timeZone: String?
 
         /// The rule given by options, or nil when no rule option is set.
@@ -59,7 +59,7 @@ extension GBSnapCommand {
                 || keepFailedWithin != nil
             else {
                 if !targets.isEmpty || !kinds.isEmpty || timeZone != nil {
-                    throw ValidationError("--target, --kind and --time-zone narrow the rule options; give at least one --keep-*, --max-age or --max-total-bytes option")
+                    throw ValidationError("--target, --kind and --tz narrow the rule options; give at least one --keep-*, --max-age or --max-total-bytes option")
                 }
                 return nil
             }
@@ -89,7 +89,7 @@ extension GBSnapCommand {
         func zone() throws -> TimeZone {
             guard let timeZone else { return .gmt }
             guard let z = TimeZone(identifier: timeZone) else {
-                throw ValidationError("--time-zone \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
+                throw ValidationError("--tz \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
             }
             return z
         }

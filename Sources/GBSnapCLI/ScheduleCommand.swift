@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Cron
+import Units
 import Foundation
 import Scheduling
 

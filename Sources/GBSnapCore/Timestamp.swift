@@ -35,59 +35,13 @@ public enum Timestamp {
         return s + String(format: "%@%02d:%02d", sign, a / 3600, (a % 3600) / 60)
     }
 
-    /// Parses `2026-11-26`, `2026-11-26T02:00`, `2026-11-26T02:00:00`, `...:00.5`, with `Z`,
-    /// `+08:00`, `+0800` or no zone (then `defaultZone`); a space may stand for `T`.
+    /// Parses an ISO 8601 time as every command reads one (`--since`, `--until`, `--from`, `--now`,
+    /// `--taken-at`, selectors): `2026-11-26`, `2026-11-26T02:00`, `2026-11-26T02:00:00`, `...:00.5`, with `Z`,
+    /// `+08:00`, `+0800`, `+08` or no offset (then wall time in `defaultZone`, DST resolved as
+    /// ``ISO8601Offset/parse(_:in:)`` documents); a space may stand for `T`; blanks around are ignored.
+    /// The one time parser: this is ``ISO8601Offset/parse(_:in:)``.
     public static func parse(_ text: String, defaultZone: TimeZone = .current) -> Date? {
-        var s = Substring(text.trimmingCharacters(in: .whitespaces))
-        var zone = defaultZone
-        if s.hasSuffix("Z") || s.hasSuffix("z") {
-            zone = TimeZone(identifier: "UTC")!
-            s = s.dropLast()
-        } else if let signIndex = s.lastIndex(where: { $0 == "+" || $0 == "-" }), s.distance(from: s.startIndex, to: signIndex) > 10 {
-            let offsetText = s[s.index(after: signIndex)...].replacingOccurrences(of: ":", with: "")
-            guard offsetText.count == 4 || offsetText.count == 2, let value = Int(offsetText) else { return nil }
-            let hours = offsetText.count == 4 ? value / 100 : value
-            let minutes = offsetText.count == 4 ? value % 100 : 0
-            guard hours <= 18, minutes < 60 else { return nil }
-            let seconds = (hours * 3600 + minutes * 60) * (s[signIndex] == "-" ? -1 : 1)
-            guard let z = TimeZone(secondsFromGMT: seconds) else { return nil }
-            zone = z
-            s = s[..<signIndex]
-        }
-        let parts = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == "t" || $0 == " " })
-        guard parts.count == 1 || parts.count == 2 else { return nil }
-        let dateParts = parts[0].split(separator: "-", omittingEmptySubsequences: false)
-        guard dateParts.count == 3, dateParts[0].count == 4, dateParts[1].count == 2, dateParts[2].count == 2,
-              let year = Int(dateParts[0]), let month = Int(dateParts[1]), let day = Int(dateParts[2]) else { return nil }
-        var hour = 0, minute = 0, second = 0, nanos = 0
-        if parts.count == 2 {
-            let timeParts = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-            guard timeParts.count == 2 || timeParts.count == 3,
-                  timeParts[0].count == 2, timeParts[1].count == 2,
-                  let h = Int(timeParts[0]), let m = Int(timeParts[1]) else { return nil }
-            hour = h
-            minute = m
-            if timeParts.count == 3 {
-                let secParts = timeParts[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-                guard secParts[0].count == 2, let sec = Int(secParts[0]) else { return nil }
-                second = sec
-                if secParts.count == 2 {
-                    let digits = secParts[1].prefix(9)
-                    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let frac = Int(digits) else { return nil }
-                    nanos = frac * Int(pow(10.0, Double(9 - digits.count)))
-                }
-            }
-        }
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
-              (0...60).contains(second) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanosecond: nanos)
-        guard let date = calendar.date(from: components) else { return nil }
-        // Reject dates the calendar normalised (e.g. February 30).
-        let back = calendar.dateComponents([.year, .month, .day], from: date)
-        guard back.year == year, back.month == month, back.day == day else { return nil }
-        return date
+        ISO8601Offset.parse(text.trimmingCharacters(in: .whitespaces), in: defaultZone)
     }
 }
 

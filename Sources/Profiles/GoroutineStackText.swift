@@ -216,11 +216,12 @@ private func memchrNewline(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
 }
 
 /// Interns strings built from byte ranges: function names and file paths repeat across goroutines,
-/// so each distinct one is allocated once.
+/// so each distinct one is allocated once. Each distinct string also has a small id (`internID`), equal ids
+/// meaning equal strings; id 0 is the empty string.
 struct GoroutineStringInterner {
     private var slots: [Int32]
-    private var hashes: [UInt64] = []
-    private var strings: [String] = []
+    private var hashes: [UInt64] = [0]
+    private var strings: [String] = [""]
     private var mask: Int
 
     init(capacity: Int = 1024) {
@@ -230,24 +231,35 @@ struct GoroutineStringInterner {
         mask = size - 1
     }
 
+    /// Number of ids handed out so far (ids are `0..<count`).
+    var count: Int { strings.count }
+
+    /// The string with id `id`.
+    @inline(__always)
+    func string(_ id: Int32) -> String { strings[Int(id)] }
+
     mutating func intern(_ text: GoroutineByteText, _ start: Int, _ end: Int) -> String {
-        guard end > start else { return "" }
+        strings[Int(internID(text, start, end))]
+    }
+
+    mutating func internID(_ text: GoroutineByteText, _ start: Int, _ end: Int) -> Int32 {
+        guard end > start else { return 0 }
         let hash = Self.hash(text, start, end)
         var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
             if hashes[index] == hash && Self.equal(strings[index], text, start, end) {
-                return strings[index]
+                return Int32(index)
             }
             slot = (slot + 1) & mask
         }
-        let value = text.string(start, end)
-        slots[slot] = Int32(strings.count)
+        let id = Int32(strings.count)
+        slots[slot] = id
         hashes.append(hash)
-        strings.append(value)
+        strings.append(text.string(start, end))
         if strings.count * 2 > slots.count { grow() }
-        return value
+        return id
     }
 
     /// Word-at-a-time hash (8 bytes per step); only needs to be fast and well mixed, not stable.
@@ -289,7 +301,7 @@ struct GoroutineStringInterner {
         let size = slots.count * 2
         slots = Array(repeating: -1, count: size)
         mask = size - 1
-        for (index, hash) in hashes.enumerated() {
+        for (index, hash) in hashes.enumerated() where index > 0 {
             var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)

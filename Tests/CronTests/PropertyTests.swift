@@ -1,3 +1,4 @@
+import Units
 import Foundation
 import Testing
 @testable import Cron

@@ -1,3 +1,4 @@
+import Units
 import Foundation
 @testable import Cron
 

@@ -109,4 +109,16 @@ struct GateExpressionTests {
         }
         #expect(error?.description.contains("does not fit") == true)
     }
+
+    @Test("thresholds use the one unit vocabulary: byte units are powers of 1024 as in the config and flags, IEC spellings, any case, and every duration unit")
+    func oneUnitVocabulary() throws {
+        for text in ["10GB", "10GiB", "10gib", "10 GB"] {
+            let gate = try FailOnGate(parsing: "heap.delta>\(text)")
+            #expect(gate.threshold == Double(ByteSizeParser.parse("10GiB")!) && gate.thresholdUnit == .bytes, "\(text)")
+        }
+        #expect(try FailOnGate(parsing: "heap>1TiB").threshold == 1_099_511_627_776)
+        #expect(try FailOnGate(parsing: "gc.pause_max.b>1m").threshold == 60e9)
+        #expect(try FailOnGate(parsing: "gc.pause_max.b>250µs").thresholdUnit == .time)
+        #expect(throws: GateError.self) { try FailOnGate(parsing: "heap>10XB") }
+    }
 }

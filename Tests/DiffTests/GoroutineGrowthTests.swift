@@ -251,4 +251,13 @@ struct GoroutineGrowthTests {
         #expect(metrics["goroutines"] == GateMetricValue(a: 11, b: 43, unit: .count))
         #expect(metrics["goroutines.suspects"] == GateMetricValue(a: 7, b: 39, unit: .count))
     }
+
+    @Test("groups counted straight off the dumps (what gbsnap diff uses) equal the groups of the parsed records",
+          arguments: ["go1.19/goroutine-a.debug2.txt", "go1.19/goroutine-b.debug2.txt", "go1.27/goroutine-a.debug2.txt",
+                      "go1.27/goroutine-b.debug2.txt", "go1.27/goroutine-b.after-goroutineleak.debug2.txt"])
+    func countedGroupsEqualParsed(sample: String) throws {
+        let bytes = try goroutineDiffSample(sample)
+        #expect(GoroutineGroupInput.groups(from: try GoroutineDump.groupStacks(bytes))
+            == GoroutineGroupInput.groups(from: try GoroutineDump.parse(bytes)))
+    }
 }

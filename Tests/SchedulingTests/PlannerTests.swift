@@ -1,3 +1,4 @@
+import Units
 import Cron
 import Foundation
 import Testing
