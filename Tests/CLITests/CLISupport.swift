@@ -1,4 +1,5 @@
 import Foundation
+import GBSnapTestSupport
 
 /// Runs the built `gbsnap` binary (it sits beside the test bundle) and captures its output.
 struct CLIResult {
@@ -16,18 +17,7 @@ enum GBSnapBinary {
 
 /// Starts `tool` and returns the running process with pipes for its output.
 func start(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    return (p, out, err)
+    try Subprocess.start(tool, args, environment: environment)
 }
 
 /// Runs `tool` to completion.
@@ -39,15 +29,8 @@ func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) 
 
 /// Runs `tool` to completion, keeping stdout as bytes (binary formats).
 func runBytes(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
-    let (p, out, err) = try start(tool, args, environment: environment)
-    // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
-    let errData = LockedData()
-    let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    t.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    while !errData.isSet { usleep(1000) }
-    return (p.terminationStatus, [UInt8](outData), String(decoding: errData.value, as: UTF8.self))
+    let r = try Subprocess.run(tool, args, environment: environment)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// Runs gbsnap with stdout as bytes.
@@ -71,15 +54,6 @@ func onTerminal(_ args: [String], store: String, environment: [String: String] =
 @discardableResult
 func gbsnap(_ args: [String], store: String? = nil) throws -> CLIResult {
     try run(GBSnapBinary.path, args, environment: store.map { ["GBSNAP_STORE": $0] } ?? [:])
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ d: Data) { lock.lock(); data = d; done = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
 
 struct CLITestError: Error, CustomStringConvertible {

@@ -34,9 +34,9 @@ struct ReportBrowserTests {
         static func gbsnap(_ args: [String]) throws -> String {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let binary = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
-            let r = try Program.run(binary, args)
-            guard r.status == 0 else { throw Program.Failure(description: "gbsnap \(args.joined(separator: " ")) failed: \(r.stderr)") }
-            return r.stdout
+            let r = try Subprocess.run(binary, args)
+            guard r.status == 0 else { throw GBSnapFailure(description: "gbsnap \(args.joined(separator: " ")) failed: \(r.stderr)") }
+            return r.stdoutText
         }
     }
 
@@ -50,9 +50,9 @@ struct ReportBrowserTests {
     /// Runs the browser check; returns its output, recording a failure with everything it printed.
     @discardableResult
     static func check(_ arguments: [String]) throws -> String {
-        let r = try Program.run("/usr/bin/python3", [checker] + arguments)
-        #expect(r.status == 0, "the browser check failed (install chromium chromium-driver python3-selenium with scripts/setup, or skip this suite with --skip ReportBrowserTests):\n\(r.stdout)\n\(r.stderr)")
-        return r.stdout
+        let r = try Subprocess.run("/usr/bin/python3", [checker] + arguments)
+        #expect(r.status == 0, "the browser check failed (install chromium chromium-driver python3-selenium with scripts/setup, or skip this suite with --skip ReportBrowserTests):\n\(r.stdoutText)\n\(r.stderr)")
+        return r.stdoutText
     }
 
     @Test("flame graphs draw; hovering a frame shows go tool pprof's numbers; zoom, search, toggles, sorting work; no network, no console errors")
@@ -101,31 +101,5 @@ struct ReportBrowserTests {
     }
 }
 
-/// Runs a program to completion, draining its pipes.
-enum Program {
-    struct Failure: Error, CustomStringConvertible { var description: String }
-
-    static func run(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let errData = LockedBox()
-        let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        t.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.wait(), as: UTF8.self))
-    }
-
-    final class LockedBox: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var data = Data()
-        func set(_ d: Data) { data = d; done.signal() }
-        func wait() -> Data { done.wait(); return data }
-    }
-}
+/// A gbsnap run the report needs failed.
+struct GBSnapFailure: Error, CustomStringConvertible { var description: String }

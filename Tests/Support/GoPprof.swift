@@ -44,7 +44,7 @@ public enum GoPprof {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let errData = ErrorPipeReader(err.fileHandleForReading)
+        let errData = PipeReader(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
@@ -86,23 +86,5 @@ public enum GoPprof {
     /// `13943462B` → 13943462, `-7ns` → -7, `32` → 32.
     public static func number(_ text: Substring) -> Int64 {
         Int64(String(text.trimmingCharacters(in: .whitespaces).prefix { $0 == "-" || $0.isNumber })) ?? Int64.min
-    }
-}
-
-/// Reads a pipe to its end on its own thread.
-private final class ErrorPipeReader: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
     }
 }
