@@ -116,9 +116,8 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
             let common = Set(kindsA).intersection(kindsB).filter { requested?.contains($0) ?? true }.sorted()
             if !common.isEmpty {
                 // Both hold something, just nothing the diff compares (traces, custom endpoints).
-                let what = common.map { $0 == "trace" ? "traces" : $0 }.joined(separator: ", ")
-                return "snapshots \(a) and \(b) have only \(what) in common, which \(common.count == 1 ? "is" : "are") archived "
-                    + "but not compared; diffable kinds are \(SnapshotDiff.comparableKinds.joined(separator: ", ")) "
+                return "snapshots \(a) and \(b) have only \(common.joined(separator: ", ")) in common, which gbsnap archives "
+                    + "but does not compare; diffable kinds are \(SnapshotDiff.comparableKinds.joined(separator: ", ")) "
                     + "(gbsnap export gives the files, e.g. for go tool trace)"
             }
             return "snapshots \(a) and \(b) have no kind in common\(asked): \(a) has \(list(kindsA)); \(b) has \(list(kindsB))"

@@ -145,7 +145,7 @@ extension SnapshotStore {
         let failed = entries.filter { !$0.hasData }
         var why = skipped == 0 ? "" : " (\(skipped) skipped: "
             + [failed.isEmpty ? nil : "\(failed.count) failed capture\(failed.count == 1 ? "" : "s") without data",
-               skipped > failed.count ? "\(skipped - failed.count) not matching the filter" : nil]
+               skipped > failed.count ? "\(skipped - failed.count) \(Self.holding(entries.filter { $0.hasData }, besides: counted))" : nil]
                 .compactMap { $0 }.joined(separator: ", ") + ")"
         if counted.isEmpty, let newest = failed.last {
             why += "; a failed capture is named by its id, e.g. gbsnap show \(newest.id)"
@@ -155,6 +155,14 @@ extension SnapshotStore {
             throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has no snapshot\(filter.description) at or before \(Timestamp.formatUTC(time))\(oldest)\(why)")
         }
         throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has only \(counted.count) snapshot(s)\(filter.description)\(why)")
+    }
+
+    /// `holding only trace` for the snapshots with data that a filter passed over (e.g. traces, which the diff does
+    /// not compare), so the reader learns what is there.
+    static func holding(_ withData: [CatalogEntry], besides counted: [CatalogEntry]) -> String {
+        let countedIDs = Set(counted.map(\.id))
+        let kinds = Set(withData.filter { !countedIDs.contains($0.id) }.flatMap(\.kinds)).sorted()
+        return kinds.isEmpty ? "not matching the filter" : "holding only \(kinds.joined(separator: ", "))"
     }
 
     /// `20261126T020000Z-order-api-7k3f` → `order-api`, when the selector is long enough to say.

@@ -206,6 +206,20 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(r.stderr.isEmpty)
     }
 
+    @Test func snapshotsHoldingOnlyTracesSayTracesAreArchivedButNotCompared() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let trace = Samples.path("go1.27/trace-1s.bin")
+        let a = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:00:00Z")
+        let b = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:01:00Z")
+        let byID = try f.diff([a, b])
+        #expect(byID.status == 1)
+        #expect(byID.stderr.contains("snapshots \(a) and \(b) have only trace in common, which gbsnap archives but does not compare"), "\(byID.stderr)")
+        let byTarget = try f.diff(["t"])
+        #expect(byTarget.status == 1)
+        let relative = try f.diff(["t@latest~1", "t@latest"])
+        #expect(relative.status == 1 && relative.stderr.contains("holding only trace"), "\(relative.stderr)")
+    }
+
     @Test func colourAndShortNamesOnlyOnATerminalNeverInAPipeOrWithNoColor() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")

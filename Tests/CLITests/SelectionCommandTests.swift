@@ -37,7 +37,7 @@ import Testing
         #expect(nightly.stderr.contains("has no snapshot with data of schedule \"nightly\" holding a kind diff compares"))
         let only = try f.diff(["svc@latest~2", "svc@latest"])
         #expect(only.status == 1)
-        #expect(only.stderr.contains("has only 2 snapshot(s) with data holding a kind diff compares (2 skipped: 2 not matching the filter)"))
+        #expect(only.stderr.contains("has only 2 snapshot(s) with data holding a kind diff compares (2 skipped: 2 holding only trace)"))
     }
 
     @Test func aPairWithNothingInCommonNamesTheNearestPairsThatCompare() throws {

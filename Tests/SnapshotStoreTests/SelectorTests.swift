@@ -29,7 +29,7 @@ import Testing
 
         #expect(try store.resolve("api@latest", filter: SelectorFilter(kinds: ["heap"])).id == heap.id)
         #expect(failure(store, "api@latest~1", SelectorFilter(kinds: ["heap", "allocs"]))?
-            .contains("has only 1 snapshot(s) with data holding allocs or heap (2 skipped: 1 failed capture without data, 1 not matching the filter)") == true)
+            .contains("has only 1 snapshot(s) with data holding allocs or heap (2 skipped: 1 failed capture without data, 1 holding only vars)") == true)
         #expect(try store.resolve("api@latest~1", filter: SelectorFilter(schedule: "import")).id == heap.id)
         let onlyFailed = failure(store, "api@latest", SelectorFilter(schedule: "hourly"))
         #expect(onlyFailed?.contains("with data of schedule \"hourly\"") == true)
