@@ -16,16 +16,18 @@ struct DiffFixture {
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Imports the `a` and `b` samples of a Go version as two snapshots of target `svc`.
-    func importPair(_ go: String) throws -> (a: String, b: String) {
+    /// Imports the `a` and `b` samples of a Go version as two snapshots of `target` (`svc` unless named), taken at
+    /// `takenAt` and 1m5s later (the samples' own gap).
+    func importPair(_ go: String, target: String = "svc",
+                    takenAt: (a: String, b: String) = ("2026-11-27T02:00:00Z", "2026-11-27T02:01:05Z")) throws -> (a: String, b: String) {
         func files(_ side: String) -> [String] {
             var names = ["\(go == "go1.27" ? "heap-gc" : "heap")-\(side).pb.gz", "goroutine-\(side).pb.gz",
                          "goroutine-\(side).debug1.txt", "goroutine-\(side).debug2.txt", "vars-\(side).json"]
             if go == "go1.27" { names.append("goroutineleak-\(side).pb.gz") }
             return names.map { Samples.path("\(go)/\($0)") }
         }
-        return (try importSnapshot(files("a"), target: "svc", takenAt: "2026-11-27T02:00:00Z"),
-                try importSnapshot(files("b"), target: "svc", takenAt: "2026-11-27T02:01:05Z"))
+        return (try importSnapshot(files("a"), target: target, takenAt: takenAt.a),
+                try importSnapshot(files("b"), target: target, takenAt: takenAt.b))
     }
 
     /// `gbsnap export` of a snapshot into its own folder; returns the folder.
