@@ -21,6 +21,13 @@ public enum SnapshotID {
 
     /// Target names become path segments and id parts: the one rule, ``TargetSpec/isValidName(_:)``.
     public static func isValidTargetName(_ name: String) -> Bool { TargetSpec.isValidName(name) }
+
+    /// The longest id ``make(target:at:)`` gives: `YYYYMMDDTHHMMSSZ-`, the longest target name, `-` and 4 characters.
+    static let maxIDBytes = 17 + TargetSpec.maxNameBytes + 5
+
+    /// Ids become file names: the characters of target names, at most ``maxIDBytes`` (an id is longer than its
+    /// target's name, so the target-name limit would refuse the ids of targets over 78 bytes).
+    static func isValidID(_ id: String) -> Bool { TargetSpec.isSafeName(id, maxBytes: maxIDBytes) }
 }
 
 import GBSnapCore

@@ -141,7 +141,7 @@ public final class SnapshotStore: Sendable {
             part.utf8.count == count && part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
         }
         return parts.count == 6 && parts[0] == Substring(bucket) && parts[1] == Substring(target)
-            && SnapshotID.isValidTargetName(target) && SnapshotID.isValidTargetName(id)
+            && SnapshotID.isValidTargetName(target) && SnapshotID.isValidID(id)
             && digits(parts[2], 4) && digits(parts[3], 2) && digits(parts[4], 2) && parts[5] == Substring(id + ".tar.gz")
     }
 
