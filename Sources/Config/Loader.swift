@@ -100,8 +100,9 @@ struct Loader {
                 continue
             }
             let context = "target \"\(name)\""
-            if !Self.isSafeName(name) {
-                reader.fail(nameNode, "\(context): a target name may only hold letters, digits, '.', '_' and '-' and must not start with '.' or '-'")
+            // The store's own rule: a name it would refuse fails here, at its position, not at the first capture.
+            if !TargetSpec.isValidName(name) {
+                reader.fail(nameNode, "\(context): a target name \(TargetSpec.nameRule)")
             }
             if let line = firstLine[name] {
                 reader.fail(nameNode, "duplicate target name \"\(name)\" (first defined on line \(line))")

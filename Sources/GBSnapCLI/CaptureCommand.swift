@@ -64,7 +64,7 @@ extension GBSnapCommand {
                 var parameters = CaptureParameters()
                 var storeRoot = storeOptions.storeRoot
                 if let target, let config {
-                    let file = try ConfigFile.load(path: config)
+                    let file = try ConfigLoading.load(config)
                     guard let found = file.target(named: target) else {
                         throw CaptureCommandError("target \"\(target)\" is not defined in \(config); known targets: \(file.targets.map(\.name).joined(separator: ", "))")
                     }

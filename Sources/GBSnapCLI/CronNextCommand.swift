@@ -42,18 +42,22 @@ extension GBSnapCommand {
             if let from, ISO8601Offset.parse(from, in: zone) == nil {
                 throw ValidationError("--from \"\(from)\" is not an ISO 8601 time such as 2026-03-08T03:00:00-04:00")
             }
+            _ = try Self.parse(expression, hashKey: hashKey)
+        }
+
+        /// The expression; a bad one is a usage error (exit 2), like a bad --tz.
+        static func parse(_ expression: String, hashKey: String) throws -> CronExpression {
+            do {
+                return try CronExpression(expression, hashKey: hashKey)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
 
         func run() async throws {
             let zone = try CLIZone.resolve(tz)
             let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
-            let cron: CronExpression
-            do {
-                cron = try CronExpression(expression, hashKey: hashKey)
-            } catch {
-                Console.error(error.description)
-                throw ExitCode(1)
-            }
+            let cron = try Self.parse(expression, hashKey: hashKey)
             let times = cron.nextFireTimes(after: start, count: count, in: zone)
             print(times.map { ISO8601Offset.format($0, in: zone) }.joined(separator: "\n"))
             if times.count < count {
@@ -64,11 +68,12 @@ extension GBSnapCommand {
     }
 }
 
-/// `--tz` handling shared by the scheduling commands.
+/// `--tz` handling shared by every command that takes a zone.
 enum CLIZone {
-    /// The named IANA zone, or the system zone when `name` is nil.
-    static func resolve(_ name: String?) throws -> TimeZone {
-        guard let name else { return TimeZone.current }
+    /// The named IANA zone, or `default` (the system zone) when `name` is nil. An unknown name is a usage error
+    /// (exit 2) with the same sentence on every command.
+    static func resolve(_ name: String?, default: TimeZone = .current) throws -> TimeZone {
+        guard let name else { return `default` }
         guard let zone = TimeZone(identifier: name) else {
             throw ValidationError("--tz \"\(name)\" is not an IANA time zone name such as UTC or Asia/Shanghai")
         }

@@ -21,6 +21,61 @@ public struct GBSnapCommand: AsyncParsableCommand {
     public init() {}
 }
 
+extension GBSnapCommand {
+    /// What the process prints for an error, where, and the exit status: the contract of README ("Exit codes",
+    /// "Errors are one sentence on stderr") for errors out of parsing and out of a command's `run()`.
+    public struct ErrorReport: Equatable {
+        /// The text, without a final newline; every error's first line starts with `gbsnap: `.
+        public var message: String
+        /// True for `--help` and `--version` (stdout, exit 0); false for errors (stderr).
+        public var toStandardOutput: Bool
+        /// 0 success, 1 failure, 2 usage error (ArgumentParser's 64 becomes 2), 3 a gate tripped.
+        public var status: Int32
+    }
+
+    /// The report for `error`. `command` is the subcommand whose `run()` threw it (nil for a parse or `validate()`
+    /// error, which ArgumentParser already ties to its subcommand): a usage error from `run()` prints that
+    /// subcommand's usage, not the top-level one.
+    public static func errorReport(for error: any Error, command: (any ParsableCommand.Type)? = nil) -> ErrorReport {
+        let code = exitCode(for: error)
+        let status = code.rawValue == 64 ? 2 : code.rawValue
+        if code == .success {
+            return ErrorReport(message: fullMessage(for: error), toStandardOutput: true, status: 0)
+        }
+        if let command, let validation = error as? ValidationError {
+            let path = commandPath(to: command) ?? [configuration.commandName ?? "gbsnap"]
+            let usage = usageString(for: command)
+            var message = "gbsnap: \(validation.message)"
+            if !usage.isEmpty { message += "\nUsage: \(usage)" }
+            message += "\n  See '\(path.joined(separator: " ")) --help' for more information."
+            return ErrorReport(message: message, toStandardOutput: false, status: 2)
+        }
+        var message = fullMessage(for: error)
+        if message.hasPrefix("Error: ") {
+            message = "gbsnap: " + message.dropFirst("Error: ".count)
+        } else if !message.isEmpty && !message.hasPrefix("gbsnap: ") {
+            message = "gbsnap: " + message
+        }
+        return ErrorReport(message: message, toStandardOutput: false, status: status)
+    }
+
+    /// The command names from the root to `command` (`["gbsnap", "cron", "next"]`), or nil when it is not in the tree.
+    static func commandPath(to command: any ParsableCommand.Type) -> [String]? {
+        func name(_ type: any ParsableCommand.Type) -> String {
+            type.configuration.commandName ?? String(describing: type).lowercased()
+        }
+        func search(_ type: any ParsableCommand.Type, _ path: [String]) -> [String]? {
+            let here = path + [name(type)]
+            if ObjectIdentifier(type) == ObjectIdentifier(command) { return here }
+            for sub in type.configuration.subcommands {
+                if let found = search(sub, here) { return found }
+            }
+            return nil
+        }
+        return search(GBSnapCommand.self, [])
+    }
+}
+
 /// `--store DIR` (env `GBSNAP_STORE`, default `./storage`), shared by every command that reads or writes snapshots.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Store root directory (env GBSNAP_STORE).", valueName: "dir"))

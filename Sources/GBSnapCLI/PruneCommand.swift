@@ -86,13 +86,7 @@ extension GBSnapCommand {
                 keepFailedWithin: try duration(keepFailedWithin, "--keep-failed-within"))
         }
 
-        func zone() throws -> TimeZone {
-            guard let timeZone else { return .gmt }
-            guard let z = TimeZone(identifier: timeZone) else {
-                throw ValidationError("--tz \"\(timeZone)\" is not an IANA time zone such as Asia/Shanghai or UTC")
-            }
-            return z
-        }
+        func zone() throws -> TimeZone { try CLIZone.resolve(timeZone, default: .gmt) }
 
         /// Usage errors (exit 2) before anything is read.
         func validate() throws {
@@ -118,7 +112,7 @@ extension GBSnapCommand {
                     policy = RetentionPolicy(rules: [rule], timeZone: zone)
                 } else {
                     let path = config ?? ""
-                    let file = try ConfigFile.load(path: path)
+                    let file = try ConfigLoading.load(path)
                     guard let retention = file.retention else {
                         throw PruneCommandError("config \(path) has no retention: section, so there is no policy to apply")
                     }

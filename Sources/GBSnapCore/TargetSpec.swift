@@ -107,3 +107,27 @@ public enum URLRedaction {
             + String(afterScheme[authorityEnd...])
     }
 }
+
+extension TargetSpec {
+    /// The longest target name, in UTF-8 bytes.
+    public static let maxNameBytes = 100
+
+    /// The rule ``isValidName(_:)`` checks, as the predicate of a sentence about a target name.
+    public static let nameRule = "may only hold letters, digits, '.', '_' and '-', must not start with '.' or '-', "
+        + "and must be at most \(maxNameBytes) bytes long"
+
+    /// Whether `name` can name a target: it becomes a path segment of the store and part of every snapshot id, so
+    /// only letters, digits, `.`, `_` and `-`, not starting with `.` or `-`, 1 to ``maxNameBytes`` bytes. The store
+    /// refuses any other name, and the config loader reports one at its position.
+    public static func isValidName(_ name: String) -> Bool { isSafeName(name, maxBytes: maxNameBytes) }
+
+    /// Whether `name` is 1 to `maxBytes` bytes of letters, digits, `.`, `_` and `-`, not starting with `.` or `-`:
+    /// safe as a path segment (also the rule for snapshot ids, which hold a target name).
+    public static func isSafeName(_ name: String, maxBytes: Int) -> Bool {
+        guard (1...maxBytes).contains(name.utf8.count), let first = name.utf8.first,
+              first != UInt8(ascii: "."), first != UInt8(ascii: "-") else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
+        }
+    }
+}

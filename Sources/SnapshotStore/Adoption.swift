@@ -24,7 +24,8 @@ extension SnapshotStore {
         let names = targets ?? ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(Self.bucket)")) ?? []).sorted()
         var candidates: [String: [String]] = [:]
         for target in names where SnapshotID.isValidTargetName(target) {
-            let keys = archiveKeys(target: target)
+            // Only the layout's own places (`snapshots/<target>/YYYY/MM/DD/<file>`): anything else is verify's to report.
+            let keys = archiveKeys(target: target).filter { $0.split(separator: "/").count == 6 }
             guard !keys.isEmpty else { continue }
             let listed = Set(try catalog.entries(target: target).map(\.key))
             let missing = keys.filter { !listed.contains($0) }
@@ -63,22 +64,5 @@ extension SnapshotStore {
         } catch {
             return AdoptedArchive(key: key, entry: nil, problem: "archive \(p) is not in the catalog and cannot be read (\(error)); left out (see `gbsnap verify`)")
         }
-    }
-
-    /// Keys of the archives under `snapshots/<target>/YYYY/MM/DD/`, by directory listings only.
-    func archiveKeys(target: String) -> [String] {
-        let fm = FileManager.default
-        var keys: [String] = []
-        let base = "\(Self.bucket)/\(target)"
-        func children(_ rel: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: "\(root)/\(rel)")) ?? []).sorted() }
-        for year in children(base) {
-            for month in children("\(base)/\(year)") {
-                for day in children("\(base)/\(year)/\(month)") {
-                    let dir = "\(base)/\(year)/\(month)/\(day)"
-                    keys += children(dir).filter { $0.hasSuffix(".tar.gz") }.map { "\(dir)/\($0)" }
-                }
-            }
-        }
-        return keys
     }
 }

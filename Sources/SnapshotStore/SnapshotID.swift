@@ -19,14 +19,15 @@ public enum SnapshotID {
         return String(c[0..<4]) + String(c[5..<7]) + String(c[8..<10]) + "T" + String(c[11..<13]) + String(c[14..<16]) + String(c[17..<19]) + "Z"
     }
 
-    /// Target names become path segments and id parts: letters, digits, `.`, `_`, `-`, at most 100.
-    public static func isValidTargetName(_ name: String) -> Bool {
-        guard (1...100).contains(name.utf8.count), let first = name.utf8.first,
-              first != UInt8(ascii: "."), first != UInt8(ascii: "-") else { return false }
-        return name.utf8.allSatisfy { c in
-            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
-        }
-    }
+    /// Target names become path segments and id parts: the one rule, ``TargetSpec/isValidName(_:)``.
+    public static func isValidTargetName(_ name: String) -> Bool { TargetSpec.isValidName(name) }
+
+    /// The longest id ``make(target:at:)`` gives: `YYYYMMDDTHHMMSSZ-`, the longest target name, `-` and 4 characters.
+    static let maxIDBytes = 17 + TargetSpec.maxNameBytes + 5
+
+    /// Ids become file names: the characters of target names, at most ``maxIDBytes`` (an id is longer than its
+    /// target's name, so the target-name limit would refuse the ids of targets over 78 bytes).
+    static func isValidID(_ id: String) -> Bool { TargetSpec.isSafeName(id, maxBytes: maxIDBytes) }
 }
 
 import GBSnapCore

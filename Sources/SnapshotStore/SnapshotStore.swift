@@ -110,6 +110,27 @@ public final class SnapshotStore: Sendable {
 
     public func path(forKey key: String) -> String { "\(root)/\(key)" }
 
+    /// Keys of the archive files (`*.tar.gz`) under `snapshots/<target>/`, or under all of `snapshots/` when
+    /// `target` is nil, sorted; by directory listings only, no file is opened or stat'ed. Archives at any depth
+    /// are found (up to ``archiveWalkDepth`` levels), not only at `YYYY/MM/DD`, so verify and reindex also see one
+    /// misplaced by hand. The one walk of the layout behind verify, reindex and adoption.
+    func archiveKeys(target: String? = nil) -> [String] {
+        let fm = FileManager.default
+        var keys: [String] = []
+        func walk(_ rel: String, depth: Int) {
+            guard depth < Self.archiveWalkDepth, let names = try? fm.contentsOfDirectory(atPath: "\(root)/\(rel)") else { return }
+            for name in names {
+                if name.hasSuffix(".tar.gz") { keys.append("\(rel)/\(name)") } else { walk("\(rel)/\(name)", depth: depth + 1) }
+            }
+        }
+        walk(target.map { "\(Self.bucket)/\($0)" } ?? Self.bucket, depth: target == nil ? 0 : 1)
+        return keys.sorted()
+    }
+
+    /// How deep below `snapshots/` ``archiveKeys(target:)`` looks (the layout uses 4 levels: target, year,
+    /// month, day); a bound, so a symbolic link loop cannot make it recurse forever.
+    static let archiveWalkDepth = 12
+
     /// Whether `key` is where gbsnap puts a snapshot `id` of `target`:
     /// `snapshots/<target>/YYYY/MM/DD/<id>.tar.gz` with safe names. Keys read back from the
     /// catalog or a removal intent are checked before any file is opened or unlinked, so a
@@ -120,7 +141,7 @@ public final class SnapshotStore: Sendable {
             part.utf8.count == count && part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
         }
         return parts.count == 6 && parts[0] == Substring(bucket) && parts[1] == Substring(target)
-            && SnapshotID.isValidTargetName(target) && SnapshotID.isValidTargetName(id)
+            && SnapshotID.isValidTargetName(target) && SnapshotID.isValidID(id)
             && digits(parts[2], 4) && digits(parts[3], 2) && digits(parts[4], 2) && parts[5] == Substring(id + ".tar.gz")
     }
 

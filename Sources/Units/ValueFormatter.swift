@@ -41,6 +41,20 @@ public enum ValueFormatter {
         return signed ? "+" + text : text
     }
 
+    /// A measured `value` (a rate, a gate's A or B: fractional, possibly beyond `Int64`) in `unit`, rounded to the
+    /// nearest integer and formatted as ``format(_:unit:signed:)`` does. A value that is not finite or
+    /// beyond ±9e18 prints as Swift prints the number, followed by the base unit of bytes (`B`) or durations (`ns`).
+    public static func format(_ value: Double, unit: String) -> String {
+        guard value.isFinite, abs(value) < 9e18 else {
+            switch unit.lowercased() {
+            case "bytes", "byte", "b": return String(value) + "B"
+            case "nanoseconds", "nanosecond", "ns": return String(value) + "ns"
+            default: return String(value)
+            }
+        }
+        return format(Int64(value.rounded()), unit: unit)
+    }
+
     /// `%.2f` with a trailing `.00` removed, for a non-negative value.
     static func twoDecimals(_ v: Double) -> String {
         let hundredths = (v * 100).rounded()

@@ -22,6 +22,14 @@ targets:
 
 @Suite("Config errors")
 struct ConfigErrorTests {
+    @Test("a target name the store accepts loads: 100 bytes of the allowed characters")
+    func longestTargetNameLoads() {
+        let name = String(repeating: "a", count: 98) + "._"
+        #expect(errors("targets:\n  - name: \(name)\n    url: http://a:1\n") == [])
+        #expect(TargetSpec.isValidName(name))
+        #expect(!TargetSpec.isValidName(name + "x"))
+    }
+
     @Test("All errors of a file are reported at once, in file order, each with file:line:column")
     func collectsEverything() {
         let yaml = """
@@ -86,7 +94,10 @@ struct ConfigErrorPathTests {
         ("targets:\n  - url: http://a:1\n", "gbsnap.yaml:2:5: target #1 has no name"),
         ("targets:\n  - name: a\n", "gbsnap.yaml:2:5: target \"a\" has no url"),
         ("targets:\n  - name: ../etc\n    url: http://a:1\n",
-         "gbsnap.yaml:2:11: target \"../etc\": a target name may only hold letters, digits, '.', '_' and '-' and must not start with '.' or '-'"),
+         "gbsnap.yaml:2:11: target \"../etc\": a target name may only hold letters, digits, '.', '_' and '-', must not start with '.' or '-', and must be at most 100 bytes long"),
+        // The store's limit on names (it refuses to write a longer one), checked where the name is written.
+        ("targets:\n  - name: \(String(repeating: "a", count: 101))\n    url: http://a:1\n",
+         "gbsnap.yaml:2:11: target \"\(String(repeating: "a", count: 101))\": a target name may only hold letters, digits, '.', '_' and '-', must not start with '.' or '-', and must be at most 100 bytes long"),
         ("targets:\n  - name: a\n    url: http://u:secret@:1\n", "gbsnap.yaml:3:10: target \"a\": url \"http://:1\" is not an http:// or https:// URL with a host"),
         ("targets:\n  - name: a\n    url: http://a:1\n    pprof_prefix: debug/pprof\n", "gbsnap.yaml:4:19: target \"a\": pprof_prefix \"debug/pprof\" must start with /"),
         ("targets:\n  - name: a\n    url: http://a:1\n    timeout: 0s\n", "gbsnap.yaml:4:14: target \"a\": timeout must be longer than zero (timeouts are always set)"),

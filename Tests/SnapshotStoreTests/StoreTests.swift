@@ -6,6 +6,23 @@ import Testing
 @testable import SnapshotStore
 
 @Suite struct StoreTests {
+    @Test("a target name of the longest allowed length (100 bytes) stores, lists, verifies and is removed; 101 is refused")
+    func longestTargetNameWorksEndToEnd() throws {
+        let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
+        let store = try SnapshotStore(root: "\(tmp.path)/store")
+        let name = String(repeating: "t", count: TargetSpec.maxNameBytes)
+        let stacks = Samples.path("go1.27/goroutine-a.debug2.txt")
+        let entry = try store.importFiles([ImportFile(path: stacks, kind: .stacks)], target: name, takenAt: date("2026-11-26T02:00:00Z"))
+        #expect(entry.id.utf8.count == TargetSpec.maxNameBytes + 22)
+        #expect(try store.list() == [entry])  // the catalog line reads back
+        #expect(store.verify().isHealthy)
+        #expect(try store.remove([entry]) > 0)
+        #expect(try store.list().isEmpty)
+        #expect(throws: StoreError.self) {
+            try store.importFiles([ImportFile(path: stacks, kind: .stacks)], target: name + "t", takenAt: date("2026-11-26T02:00:00Z"))
+        }
+    }
+
     @Test func importWritesArchiveManifestAndCatalog() throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")

@@ -23,7 +23,8 @@ for f in "$samples"/*/goroutine*.debug1.txt "$samples"/*/goroutineleak*.debug1.t
 for f in "$samples"/*/vars-*.json; do seed 2 "$f"; done
 
 sources=(
-    "$root/Sources/Profiles/GoroutineStackText.swift"
+    "$root/Sources/Profiles/GoroutineSignature.swift"
+    "$root/Sources/Profiles/GoroutineByteText.swift"
     "$root/Sources/Profiles/GoroutineDump.swift"
     "$root/Sources/Profiles/GoroutineProfileText.swift"
     "$root/Sources/Profiles/ExpVars.swift"

@@ -2,7 +2,7 @@ import Testing
 @testable import Diff
 
 @Suite("--fail-on gates")
-struct GateExpressionTests {
+struct FailOnGateTests {
     let metrics: [String: GateMetricValue] = [
         "goroutines": GateMetricValue(a: 7, b: 139, unit: .count),
         "heap.inuse_space": GateMetricValue(a: 10 * 1024 * 1024, b: 13 * 1024 * 1024, unit: .bytes),
