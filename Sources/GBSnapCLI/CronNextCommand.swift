@@ -36,6 +36,9 @@ extension GBSnapCommand {
         @Option(name: .customLong("hash-key"), help: "Key that H fields are hashed from (gbsnap uses the schedule name).")
         var hashKey: String = ""
 
+        @Flag(help: "Print the times as a JSON array of the same ISO 8601 strings.")
+        var json = false
+
         func validate() throws {
             guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000, found \(count)") }
             let zone = try CLIZone.resolve(tz)
@@ -59,7 +62,8 @@ extension GBSnapCommand {
             let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
             let cron = try Self.parse(expression, hashKey: hashKey)
             let times = cron.nextFireTimes(after: start, count: count, in: zone)
-            print(times.map { ISO8601Offset.format($0, in: zone) }.joined(separator: "\n"))
+            let texts = times.map { ISO8601Offset.format($0, in: zone) }
+            if json { try Console.printJSON(texts) } else { print(texts.joined(separator: "\n")) }
             if times.count < count {
                 Console.error("cron expression \"\(expression)\": only \(times.count) fire times within 400 years")
                 throw ExitCode(1)

@@ -18,6 +18,16 @@ import Testing
         #expect(shape.stdout.contains(": OK: 6 targets") && shape.stdout.contains("missing file warnings allowed"))
     }
 
+    @Test func cronNextPrintsTheSameTimesAsTextOrJSON() throws {
+        let args = ["cron", "next", "0 2 * * *", "--tz", "Asia/Shanghai", "--from", "2026-11-26T00:00:00+08:00", "--count", "2"]
+        let text = try gbsnap(args)
+        #expect(text.status == 0 && text.stdout == "2026-11-26T02:00:00+08:00\n2026-11-27T02:00:00+08:00\n")
+        let json = try gbsnap(args + ["--json"])
+        #expect(json.status == 0)
+        let times = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String]
+        #expect(times == ["2026-11-26T02:00:00+08:00", "2026-11-27T02:00:00+08:00"])
+    }
+
     @Test func scheduleWithoutUntilShowsTheNextFiringOfEverySchedule() throws {
         let tmp = TemporaryDirectory("gbsnap-schedule"); defer { tmp.cleanup() }
         let config = "\(tmp.path)/g.yaml"
