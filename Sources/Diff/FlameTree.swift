@@ -46,28 +46,33 @@ public struct FlameTree: Sendable {
 
     /// Adds `value` for one stack, given as name indices root first.
     public mutating func add<S: Sequence<Int32>>(rootFirst frames: S, value: Int64, side: Side) {
-        guard value != 0 else { return }
-        serial += 1
         var node: Int32 = 0
-        var leafName: Int32 = -1
-        bump(0, value, side)
-        for frame in frames {
-            node = child(of: node, named: frame)
-            bump(node, value, side)
-            leafName = frame
-            if seen[Int(frame)] != serial {
-                seen[Int(frame)] = serial
-                if side == .a { cumA[Int(frame)] &+= value } else { cumB[Int(frame)] &+= value }
-            }
-        }
-        if side == .a { selfA[Int(node)] &+= value } else { selfB[Int(node)] &+= value }
-        if leafName >= 0 {
-            if side == .a { flatA[Int(leafName)] &+= value } else { flatB[Int(leafName)] &+= value }
-        }
+        for frame in frames { node = child(of: node, named: frame) }
+        credit(leaf: Int(node), value: value, side: side)
     }
 
-    private mutating func bump(_ node: Int32, _ value: Int64, _ side: Side) {
-        if side == .a { totalA[Int(node)] &+= value } else { totalB[Int(node)] &+= value }
+    /// Adds `value` at `leaf` (self), along its parent links to the root (total), to the leaf's name (flat) and
+    /// once to every distinct name on the path (cum, so recursion counts once, as pprof does).
+    mutating func credit(leaf: Int, value: Int64, side: Side) {
+        guard value != 0 else { return }
+        serial += 1
+        if side == .a { selfA[leaf] &+= value } else { selfB[leaf] &+= value }
+        if leaf != 0 {
+            let leafName = Int(name[leaf])
+            if side == .a { flatA[leafName] &+= value } else { flatB[leafName] &+= value }
+        }
+        var n = leaf
+        while n >= 0 {
+            if side == .a { totalA[n] &+= value } else { totalB[n] &+= value }
+            if n != 0 {
+                let frame = Int(name[n])
+                if seen[frame] != serial {
+                    seen[frame] = serial
+                    if side == .a { cumA[frame] &+= value } else { cumB[frame] &+= value }
+                }
+            }
+            n = Int(parent[n])
+        }
     }
 
     mutating func child(of node: Int32, named frame: Int32) -> Int32 {
@@ -141,32 +146,10 @@ public struct FlameTree: Sendable {
         }
     }
 
-    /// Adds each sample's value at its leaf and along the parent links to the root; flat and cum per frame name
-    /// as ``add(rootFirst:value:side:)`` does.
+    /// Credits each sample's value at its precomputed leaf.
     mutating func addValues(_ profile: Profile, leaves: [Int32], column: Int, side: Side) {
-        for (i, sample) in profile.samples.enumerated() {
-            guard column < sample.values.count else { continue }
-            let value = sample.values[column]
-            guard value != 0 else { continue }
-            serial += 1
-            let leaf = Int(leaves[i])
-            if side == .a { selfA[leaf] &+= value } else { selfB[leaf] &+= value }
-            if leaf != 0 {
-                let leafName = Int(name[leaf])
-                if side == .a { flatA[leafName] &+= value } else { flatB[leafName] &+= value }
-            }
-            var n = leaf
-            while n >= 0 {
-                if side == .a { totalA[n] &+= value } else { totalB[n] &+= value }
-                if n != 0 {
-                    let frame = Int(name[n])
-                    if seen[frame] != serial {
-                        seen[frame] = serial
-                        if side == .a { cumA[frame] &+= value } else { cumB[frame] &+= value }
-                    }
-                }
-                n = Int(parent[n])
-            }
+        for (i, sample) in profile.samples.enumerated() where column < sample.values.count {
+            credit(leaf: Int(leaves[i]), value: sample.values[column], side: side)
         }
     }
 
