@@ -153,7 +153,9 @@ extension GBSnapCommand {
                 do {
                     try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
                 } catch {
-                    throw DiffOutputError(path: output, reason: "\(error.localizedDescription)")
+                    let folder = SystemIO.parentDirectory(of: output)
+                    throw DiffOutputError(path: output, reason: SystemIO.isDirectory(folder)
+                        ? error.localizedDescription : "the folder \(folder) does not exist; create it or choose another --output")
                 }
             } else {
                 var out = FileOutput.standardOutput

@@ -208,6 +208,15 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(r.stderr.isEmpty)
     }
 
+    @Test func anOutputInAFolderThatDoesNotExistSaysSoAndWritesNothing() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let (a, b) = try f.importPair("go1.27")
+        let r = try f.diff([a, b, "--format", "html", "-o", "\(f.tmp.path)/missing/report.html"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot write \(f.tmp.path)/missing/report.html: the folder \(f.tmp.path)/missing does not exist; create it or choose another --output"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(f.tmp.path)/missing"))
+    }
+
     @Test func snapshotsHoldingOnlyTracesSayTracesAreArchivedButNotCompared() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let trace = Samples.path("go1.27/trace-1s.bin")
