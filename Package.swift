@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "Retention", dependencies: ["CivilTime"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
         .target(name: "Diff", dependencies: ["Profiles", "Units"]),
+        // Growth across many snapshots of a target (`gbsnap trend`): series, robust slopes, restarts.
+        .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
@@ -75,7 +77,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "GBSnapCLI", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Units", "Cron", "Scheduling", "Retention", "Profiles", "Diff",
+            "ArchiveIO", "GBSnapCore", "Units", "Cron", "Scheduling", "Retention", "Profiles", "Diff", "Trend",
             "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,7 +88,7 @@ let package = Package(
 
         // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
         .executableTarget(name: "GBSnapBench", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Retention", "SnapshotStore", "Capture",
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture",
         ]),
 
         // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
+        .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),

@@ -149,7 +149,7 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
     /// Evaluates the gate. `lookup` returns a metric's values or nil when it is unknown; `knownMetrics`
     /// lists the names it knows, for the error message.
     public func evaluate(
-        knownMetrics: [String], lookup: (String) -> GateMetricValue?
+        knownMetrics: [String], sides: (a: String, b: String) = ("in A", "in B"), lookup: (String) -> GateMetricValue?
     ) throws -> GateOutcome {
         guard let value = lookup(metric) else {
             throw GateError.unknownMetric(expression: expression, metric: metric, known: knownMetrics.sorted())
@@ -172,12 +172,12 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
         }
         let tripped = comparison.holds(observed, threshold)
         return GateOutcome(gate: self, value: value, observed: observed, tripped: tripped,
-                           message: message(value: value, observed: observed, tripped: tripped))
+                           message: message(value: value, observed: observed, tripped: tripped, sides: sides))
     }
 
-    /// Evaluates the gate against a table of metrics.
-    public func evaluate(metrics: [String: GateMetricValue]) throws -> GateOutcome {
-        try evaluate(knownMetrics: Array(metrics.keys)) { metrics[$0] }
+    /// Evaluates the gate against a table of metrics; `sides` name where A and B values come from in messages.
+    public func evaluate(metrics: [String: GateMetricValue], sides: (a: String, b: String) = ("in A", "in B")) throws -> GateOutcome {
+        try evaluate(knownMetrics: Array(metrics.keys), sides: sides) { metrics[$0] }
     }
 
     /// Evaluates the gate with a lookup giving `(a, b)` pairs of plain counts.
@@ -201,15 +201,15 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private func message(value: GateMetricValue, observed: Double, tripped: Bool) -> String {
+    private func message(value: GateMetricValue, observed: Double, tripped: Bool, sides: (a: String, b: String)) -> String {
         let verdict = "gate \"\(expression)\" \(tripped ? "tripped" : "passed"): "
         let fa = GateFormat.value(value.a, unit: value.unit)
         let fb = GateFormat.value(value.b, unit: value.unit)
         switch selector {
         case .a:
-            return verdict + "\(metric) was \(fa) in A"
+            return verdict + "\(metric) was \(fa) \(sides.a)"
         case .b:
-            return verdict + "\(metric) is \(fb) in B"
+            return verdict + "\(metric) is \(fb) \(sides.b)"
         case .delta:
             let change: String
             if thresholdUnit == .percent {

@@ -330,10 +330,13 @@ public struct GoroutineGrowth: Sendable, Equatable, Codable {
         return out
     }
 
-    static func describe(_ g: Group) -> String {
-        var text = g.signature.isEmpty ? "<no stack>" : g.signature.prefix(3).joined(separator: " <- ")
-        if g.signature.count > 3 { text += " <- ... (\(g.signature.count) frames)" }
-        if let creator = g.createdBy { text += " | created by \(creator)" }
+    static func describe(_ g: Group) -> String { describe(signature: g.signature, createdBy: g.createdBy) }
+
+    /// A group's name as every table prints it: the first three frames leaf first, and the creator.
+    public static func describe(signature: [String], createdBy: String?) -> String {
+        var text = signature.isEmpty ? "<no stack>" : signature.prefix(3).joined(separator: " <- ")
+        if signature.count > 3 { text += " <- ... (\(signature.count) frames)" }
+        if let creator = createdBy { text += " | created by \(creator)" }
         return text
     }
 
@@ -357,18 +360,21 @@ public enum LeakHeuristics {
 
     /// The hint for a suspect group, or nil when the group is not a suspect.
     public static func hint(for group: GoroutineGrowth.Group) -> String? {
-        if group.leaked {
+        hint(signature: group.signature, state: group.state, leaked: group.leaked, grew: group.delta > 0)
+    }
+
+    /// The hint for goroutines with this stack and state that grew (`grew`), or nil when they are not suspects.
+    public static func hint(signature: [String], state: String?, leaked: Bool, grew: Bool) -> String? {
+        if leaked {
             return "marked (leaked): the runtime proved it blocks on a channel or lock nothing reachable can signal;"
                 + " the other side was dropped without close() or cancellation"
         }
-        guard group.delta > 0 else { return nil }
-        if group.signature.contains(where: unclosedBodyFrames.contains) {
+        guard grew else { return nil }
+        if signature.contains(where: unclosedBodyFrames.contains) {
             return "HTTP client connections accumulate: a response body is not closed (defer resp.Body.Close()),"
                 + " or a new http.Client/Transport is created per request"
         }
-        guard let state = group.state else {
-            return nil
-        }
+        guard let state else { return nil }
         return blockedHint(state: state)
     }
 

@@ -31,7 +31,8 @@ public struct SnapshotDiffInput {
             self.load = load
         }
 
-        func artifactName(_ kind: String) -> String { artifactNames[kind] ?? kind }
+        /// How messages name the artifact of `kind`.
+        public func artifactName(_ kind: String) -> String { artifactNames[kind] ?? kind }
     }
 
     /// The older snapshot (the base).
@@ -383,7 +384,8 @@ public enum SnapshotDiff {
         return sum
     }
 
-    static func gateUnit(_ unit: String) -> GateMetricUnit {
+    /// The gate unit of a profile's sample-type unit.
+    public static func gateUnit(_ unit: String) -> GateMetricUnit {
         switch unit.lowercased() {
         case "bytes", "byte", "b": .bytes
         case "nanoseconds", "nanosecond", "ns": .nanoseconds

@@ -166,7 +166,8 @@ public struct SnapshotDiffReport: Codable, Sendable, Equatable {
         return try encoder.encode(self)
     }
 
-    static func formatTime(_ date: Date) -> String {
+    /// ISO 8601 UTC text, with fractional seconds only when the time has them (every report writes times so).
+    public static func formatTime(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
         f.timeZone = TimeZone(identifier: "UTC")
         let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970

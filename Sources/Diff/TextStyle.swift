@@ -15,7 +15,7 @@ public struct TextStyle: Sendable, Equatable {
     public static let plain = TextStyle()
 
     /// `text` coloured by the sign of `delta`.
-    func signed(_ text: String, _ delta: Int64) -> String {
+    public func signed(_ text: String, _ delta: Int64) -> String {
         guard color, delta != 0 else { return text }
         return (delta > 0 ? "\u{1B}[31m" : "\u{1B}[32m") + text + "\u{1B}[0m"
     }
@@ -30,18 +30,21 @@ public struct TextStyle: Sendable, Equatable {
     }
 
     /// `text` highlighted as a leak suspect.
-    func suspect(_ text: String) -> String {
+    public func suspect(_ text: String) -> String {
         color ? "\u{1B}[1;33m" + text + "\u{1B}[0m" : text
     }
 
+    /// `text` as a warning (bold yellow, as suspects).
+    public func warning(_ text: String) -> String { suspect(text) }
+
     /// `text` in bold (section titles).
-    func bold(_ text: String) -> String {
+    public func bold(_ text: String) -> String {
         color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
     }
 
     /// `name` shortened to what is left of the terminal after `used` columns, keeping its end (the function and
     /// method are at the end; the import path is at the start). Unchanged without a width.
-    func fit(_ name: String, after used: Int) -> String {
+    public func fit(_ name: String, after used: Int) -> String {
         guard let width else { return name }
         let room = max(24, width - used)
         guard name.count > room else { return name }
@@ -69,7 +72,7 @@ public struct TableBounds: Sendable, Equatable {
 
     /// The rows to show of `rows`, in their order: changed ones (unless `all`), at most `limit`;
     /// plus how many were cut by the limit and how many unchanged rows were hidden.
-    func apply<T>(_ rows: [T], unchanged: (T) -> Bool) -> (shown: [T], cut: Int, hidden: Int) {
+    public func apply<T>(_ rows: [T], unchanged: (T) -> Bool) -> (shown: [T], cut: Int, hidden: Int) {
         let visible = all ? rows : rows.filter { !unchanged($0) }
         let shown = limit.map { Array(visible.prefix($0)) } ?? visible
         return (shown, visible.count - shown.count, rows.count - visible.count)
@@ -77,7 +80,7 @@ public struct TableBounds: Sendable, Equatable {
 
     /// The line ending a cut table, e.g. `(12 more rows: --limit 0 shows all; 40 unchanged rows hidden: --all
     /// shows them)`, or nil when nothing was left out.
-    static func note(cut: Int, hidden: Int, noun: String) -> String? {
+    public static func note(cut: Int, hidden: Int, noun: String) -> String? {
         var parts: [String] = []
         if cut > 0 { parts.append("\(cut) more \(noun)\(cut == 1 ? "" : "s"): --limit 0 shows all") }
         if hidden > 0 { parts.append("\(hidden) unchanged \(noun)\(hidden == 1 ? "" : "s") hidden: --all shows them") }

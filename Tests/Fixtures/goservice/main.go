@@ -338,6 +338,33 @@ func handleGrow(w http.ResponseWriter, r *http.Request) {
 
 // handleRelease frees retained memory and releases every leaked and spawned goroutine that can be.
 func handleRelease(w http.ResponseWriter, r *http.Request) {
+	// ?only=buffers|records|strings|spawned frees just that, so a test can free one site while others keep growing.
+	if only := r.URL.Query().Get("only"); only != "" {
+		retainMu.Lock()
+		switch only {
+		case "buffers":
+			retained = nil
+		case "records":
+			records = nil
+		case "strings":
+			strs = nil
+		case "spawned":
+			spawnMu.Lock()
+			for _, ch := range spawnRelease {
+				close(ch)
+			}
+			spawnRelease = nil
+			spawnMu.Unlock()
+		default:
+			retainMu.Unlock()
+			http.Error(w, fmt.Sprintf("unknown only=%q (want buffers, records, strings or spawned)", only), http.StatusBadRequest)
+			return
+		}
+		retainMu.Unlock()
+		runtime.GC()
+		fmt.Fprintf(w, "released %s; goroutines now %d\n", only, runtime.NumGoroutine())
+		return
+	}
 	retainMu.Lock()
 	retained, records, strs, retainedBytes = nil, nil, nil, 0
 	retainMu.Unlock()

@@ -1,0 +1,206 @@
+import ArgumentParser
+import Diff
+import Foundation
+import GBSnapCore
+import SnapshotStore
+import Trend
+import Units
+
+extension GBSnapCommand {
+    struct Trend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find what grew steadily across many snapshots of a target: leaks, not spikes.",
+            discussion: """
+            Reads every snapshot of TARGET with data in the window, oldest first, one at a time: per kind the \
+            total, per function the flat and cum value (sample type as go tool pprof picks it, or --sample-index), \
+            per goroutine group the count, and heap, objects, GC and goroutine figures from vars. A grower rises \
+            in most steps and by a meaningful amount (Theil–Sen slope, Mann–Kendall consistency); sawtooths and \
+            spikes are not growers. Restarts of the target split the series; growth across a restart never counts. \
+            The default window is the 24 hours up to the newest snapshot. \
+            Formats: text (growers first, sparklines), json (docs/trend-json.md), html (a self-contained report \
+            with a chart per grower). Exit status: 0 ok, 1 failure, 2 usage error, 3 a --fail-on gate tripped. \
+            See docs/trend.md.
+            """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json, html
+        }
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The target whose snapshots to read.") var target: String
+        @Option(help: "Start of the window: an ISO 8601 time, or a duration back from now such as 6h or 7d (default: 24 h before the newest snapshot).")
+        var since: String?
+        @Option(help: "End of the window: an ISO 8601 time, or a duration back from now.") var until: String?
+        @Option(help: "Only the newest N snapshots of the window.") var last: Int?
+        @Option(help: "Read only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars.") var kind: [String] = []
+        @Option(help: "Only snapshots of this schedule (e.g. nightly, manual, import).") var schedule: String?
+        @Option(name: .customLong("sample-index"), help: "Sample type of the function series (name or index; default as go tool pprof).")
+        var sampleIndex: String?
+        @Option(help: "Output format: text, json, html.") var format: Format = .text
+        @Option(name: [.short, .long], help: "Write the output to this file instead of stdout.") var output: String?
+        @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. growers.count>0 or goroutines.slope_per_hour>100 (repeatable).")
+        var failOn: [String] = []
+        @Option(help: "Growers listed, and function and group series kept per kind besides the growers (0 = all; default 20).")
+        var limit: Int = 20
+
+        func validate() throws {
+            if let last, last < 1 { throw ValidationError("--last \(last) must be 1 or more") }
+            if limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all) or more") }
+            for k in kind { _ = try GBSnapCommand.Diff.kindName(k) }
+            for expression in failOn {
+                do { _ = try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
+            }
+            _ = try window(now: Date())
+        }
+
+        /// `--since`/`--until` as times; a duration counts back from `now`.
+        func window(now: Date) throws -> (since: Date?, until: Date?) {
+            func time(_ text: String?, _ option: String) throws -> Date? {
+                guard let text else { return nil }
+                if let d = DurationParser.parse(text) {
+                    let (s, atto) = d.components
+                    return now.addingTimeInterval(-(Double(s) + Double(atto) / 1e18))
+                }
+                guard let date = Timestamp.parse(text) else {
+                    throw ValidationError("\(option) \"\(text)\" is neither an ISO 8601 time such as 2026-11-26T02:00:00Z nor a duration such as 6h or 7d")
+                }
+                return date
+            }
+            let w = (try time(since, "--since"), try time(until, "--until"))
+            if let s = w.0, let u = w.1, s > u {
+                throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""); the window would be empty")
+            }
+            return w
+        }
+
+        func run() async throws {
+            let requested = kind.isEmpty ? nil : Set(try kind.map(GBSnapCommand.Diff.kindName))
+            let gates = try failOn.map { expression in
+                do { return try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
+            }
+            let report: TrendReport = try await reportingFailures {
+                let store = try storeOptions.open(create: false)
+                let (since, until) = try window(now: Date())
+                let selection = try TrendSelection.select(
+                    store: store, target: target, since: since, until: until, last: last, kinds: requested, schedule: schedule)
+                var builder = TrendBuilder(plannedSnapshots: selection.entries.count, kinds: requested,
+                                           sampleIndex: sampleIndex.map(SampleIndexSelector.init))
+                var progress = TerminalProgress("gbsnap trend: reading snapshot", total: selection.entries.count, quiet: format == .json && output == nil)
+                for (i, entry) in selection.entries.enumerated() {
+                    progress.update(i, detail: entry.id)
+                    try builder.add(try TrendSelection.snapshot(entry, store: store, kinds: requested))
+                }
+                progress.finish()
+                do {
+                    return try builder.finish(
+                        target: target, window: .init(since: selection.since, until: until, last: last),
+                        options: TrendOptions(limit: limit == 0 ? nil : limit, gates: gates))
+                } catch let e as GateError {
+                    throw ValidationError(e.description)
+                }
+            }
+            if format != .text || output != nil {
+                for warning in report.warnings { Console.warning(warning) }
+            }
+            try await reportingFailures {
+                let bytes: [UInt8]
+                switch format {
+                case .text:
+                    bytes = Array(TrendRender.text(report, bounds: TableBounds(limit: limit == 0 ? nil : limit), style: textStyle).utf8)
+                case .json: bytes = Array(try report.jsonData()) + [0x0A]
+                case .html: bytes = Array(TrendHTML.render(report).utf8)
+                }
+                try OutputFile.write(bytes, to: output)
+                if format == .html, let output { FileHandle.standardError.write(Data("gbsnap: wrote the report to \(output)\n".utf8)) }
+            }
+            let tripped = report.gates.filter(\.tripped)
+            if !tripped.isEmpty {
+                for gate in tripped { Console.error(gate.message) }
+                throw ExitCode(3)
+            }
+        }
+
+        var textStyle: TextStyle {
+            guard output == nil, SystemIO.isTerminal(1) else { return .plain }
+            let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+            return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
+        }
+    }
+}
+
+/// Which snapshots a trend reads: those of the target with data, in the window, narrowed by kind and schedule.
+struct TrendSelection {
+    var entries: [CatalogEntry]
+    /// The window's effective start (the default is 24 h before the newest snapshot).
+    var since: Date?
+
+    static let defaultSpan: TimeInterval = 86_400
+
+    static func select(store: SnapshotStore, target: String, since: Date?, until: Date?, last: Int?,
+                       kinds: Set<String>?, schedule: String?) throws -> TrendSelection {
+        let all = try store.entries(ofTarget: target, input: "gbsnap trend \(target)")
+        let readable = kinds ?? Set(TrendBuilder.readableKinds)
+        let filter = SelectorFilter(kinds: readable, schedule: schedule, kindsLabel: kinds == nil ? "a kind trend reads" : nil)
+        let admitted = all.filter(filter.admits).sorted { $0.takenAt < $1.takenAt }
+        guard let newest = admitted.last(where: { e in until.map { e.takenAt <= $0 } ?? true }) else {
+            let bound = until.map { " up to \(SnapshotDiffReport.formatTime($0))" } ?? ""
+            throw TrendSelectionError(message: "gbsnap trend \(target): target \"\(target)\" has no snapshot\(filter.description)\(bound) "
+                + "(gbsnap list --target \(target) shows what it has)")
+        }
+        let start = since ?? newest.takenAt.addingTimeInterval(-defaultSpan)
+        var entries = admitted.filter { e in e.takenAt >= start && (until.map { e.takenAt <= $0 } ?? true) }
+        if let last, entries.count > last { entries = Array(entries.suffix(last)) }
+        guard !entries.isEmpty else {
+            throw TrendSelectionError(message: "gbsnap trend \(target): no snapshot\(filter.description) from \(SnapshotDiffReport.formatTime(start))"
+                + (until.map { " to \(SnapshotDiffReport.formatTime($0))" } ?? "")
+                + "; the newest is \(newest.id) at \(SnapshotDiffReport.formatTime(newest.takenAt)) (widen --since)")
+        }
+        return TrendSelection(entries: entries, since: start)
+    }
+
+    /// A snapshot for the builder: the manifest from the archive, then every wanted member in one pass.
+    static func snapshot(_ entry: CatalogEntry, store: SnapshotStore, kinds: Set<String>?) throws -> TrendBuilder.Snapshot {
+        let resolved = try store.resolve(entry)
+        var members: [String: String] = [:]
+        var names: [String: String] = [:]
+        for record in resolved.manifest.artifacts where record.status == .ok {
+            guard let member = record.member, members[record.kind] == nil,
+                  TrendBuilder.readableKinds.contains(record.kind), kinds?.contains(record.kind) ?? true else { continue }
+            members[record.kind] = member
+            names[record.kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
+        }
+        let bytes = try store.readArtifacts(resolved, members: Set(members.values))
+        return TrendBuilder.Snapshot(
+            id: resolved.id, target: resolved.manifest.target.name, takenAt: resolved.takenAt,
+            kinds: members.keys.sorted(), artifactNames: names,
+            load: { kind in
+                guard let member = members[kind], let data = bytes[member] else { throw MissingArtifact(snapshot: resolved.id, kind: kind) }
+                return data
+            })
+    }
+}
+
+/// The snapshots of a trend could not be chosen; the message names the target and what would work.
+struct TrendSelectionError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Writes a command's output to `--output` (atomically) or stdout.
+enum OutputFile {
+    static func write(_ bytes: [UInt8], to output: String?) throws {
+        if let output {
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                let folder = SystemIO.parentDirectory(of: output)
+                throw DiffOutputError(path: output, reason: SystemIO.isDirectory(folder)
+                    ? error.localizedDescription : "the folder \(folder) does not exist; create it or choose another --output")
+            }
+        } else {
+            var out = FileOutput.standardOutput
+            out.buffer = bytes
+            out.flush()
+        }
+    }
+}
