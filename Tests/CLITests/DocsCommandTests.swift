@@ -110,6 +110,8 @@ enum DocsCommands {
         "gbsnap diff base.tar.gz new.tar.gz --kind heap --fail-on 'heap.inuse_space.delta>20%'": 3,
         // 6 leak-suspect groups grow by 32 goroutines: the first gate trips.
         "gbsnap diff api --fail-on 'goroutines.suspects.delta>0' --fail-on 'gc.pause_max>50ms'": 3,
+        // The samples gain 32 goroutines in 65 s, about 1,770 an hour: the first gate trips.
+        "gbsnap trend order-api --fail-on 'goroutines.slope_per_hour>100' --fail-on 'heap.slope_per_hour>50MB'": 3,
         // (The gates on goroutines.delta>100 hold on the samples, +32 goroutines, and alloc_rate>50MB/s too,
         // 274kB/s: both exit 0.)
     ]
