@@ -101,5 +101,40 @@ struct ReportBrowserTests {
     }
 }
 
+extension ReportBrowserTests {
+    static let trendChecker = URL(fileURLWithPath: checker).deletingLastPathComponent().appendingPathComponent("check_trend.py").path
+
+    @Test("the trend report draws a chart per grower, total and runtime figure, marks the restart, and fetches nothing")
+    func trendReport() async throws {
+        let tmp = TemporaryDirectory("gbsnap-trend-browser"); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        var fixture = try await GoFixture.start()
+        for step in 0..<8 {
+            if step == 4 {
+                _ = fixture.stop()
+                fixture = try await GoFixture.start()
+            }
+            _ = try await fixture.get("/grow?mb=4&site=records")
+            _ = try await fixture.get("/leak?kind=chanrecv&n=10")
+            _ = try Report.gbsnap(["capture", "--url", fixture.baseURL, "--name", "fx", "--kinds", "heap,stacks,vars", "--store", store])
+        }
+        _ = fixture.stop()
+        let html = "\(tmp.path)/trend.html"
+        _ = try Report.gbsnap(["trend", "fx", "--format", "html", "-o", html, "--store", store])
+        let json = try Report.gbsnap(["trend", "fx", "--format", "json", "--store", store])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let growers = report["growers"] as? [[String: Any]] ?? []
+        let series = report["series"] as? [String: Any] ?? [:]
+        let charts = growers.count + (series["totals"] as? [Any] ?? []).count + (series["runtime"] as? [Any] ?? []).count
+        let first = try #require(growers.first?["name"] as? String)
+        #expect(first == "main.makeRecords", "\(growers.map { $0["name"] ?? "" })")
+        let expect: [String: Any] = ["growers": [first], "charts": charts, "points": 8, "restarts": 1]
+        let expectPath = "\(tmp.path)/expect.json"
+        try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: expectPath))
+        let r = try Subprocess.run("/usr/bin/python3", [Self.trendChecker, html, expectPath])
+        #expect(r.status == 0 && r.stdoutText.contains("all checks passed"), "\(r.stdoutText)\n\(r.stderr)")
+    }
+}
+
 /// A gbsnap run the report needs failed.
 struct GBSnapFailure: Error, CustomStringConvertible { var description: String }
