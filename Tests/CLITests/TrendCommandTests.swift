@@ -119,6 +119,25 @@ struct TrendCommandTests {
         #expect(text.stdout.contains("restart: between"))
     }
 
+    @Test("progress shows on a terminal and never in JSON; --sample-index and --kind choose what is read")
+    func progressAndSelection() async throws {
+        let fixture = try await GoFixture.start()
+        defer { _ = fixture.stop() }
+        for _ in 0..<3 { try capture(fixture) }
+        let shown = try onTerminal(["trend", "fx"], store: store)
+        #expect(shown.contains("gbsnap trend: reading snapshot 0/3"), "\(shown)")
+        #expect(shown.contains("[exit 0]"))
+        let quiet = try onTerminal(["trend", "fx", "--format", "json"], store: store)
+        #expect(!quiet.contains("reading snapshot"), "\(quiet)")
+
+        let objects = try trendJSON(["fx", "--kind", "heap", "--sample-index", "inuse_objects"])
+        let totals = (objects["series"] as? [String: Any])?["totals"] as? [[String: Any]] ?? []
+        #expect(totals.map { $0["name"] as? String } == ["inuse_objects"])
+        let kinds = (objects["snapshots"] as? [[String: Any]] ?? []).compactMap { $0["kinds"] as? [String] }
+        #expect(kinds == Array(repeating: ["heap"], count: 3))
+        #expect(((objects["series"] as? [String: Any])?["runtime"] as? [Any])?.isEmpty == true)
+    }
+
     @Test("one snapshot says so clearly; an unknown target is a one-sentence error; an empty window names the newest snapshot")
     func edges() async throws {
         let fixture = try await GoFixture.start()
