@@ -164,17 +164,3 @@ enum CLIParsing {
         do { return try T.parse(text) } catch { throw ValidationError(error.render(option: option)) }
     }
 }
-
-/// Byte counts for people: `1.5 MiB`.
-enum ByteCountText {
-    static func format(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while abs(value) >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-}

@@ -40,7 +40,7 @@ extension GBSnapCommand {
                 }
                 let rows = entries.map { e in
                     [e.id, Timestamp.formatUTC(e.takenAt), e.schedule, e.kinds.joined(separator: ","),
-                     ByteCountText.format(e.bytes), e.status.rawValue + (e.failedKinds.isEmpty ? "" : " (failed: \(e.failedKinds.joined(separator: ",")))"),
+                     ValueFormatter.format(e.bytes, unit: "bytes"), e.status.rawValue + (e.failedKinds.isEmpty ? "" : " (failed: \(e.failedKinds.joined(separator: ",")))"),
                      pins[e.id].map { "pinned" + ($0.note.map { ": \($0)" } ?? "") } ?? ""]
                 }
                 print(Console.table(["ID", "TAKEN (UTC)", "SCHEDULE", "KINDS", "SIZE", "STATUS", "PIN"], rows))

@@ -113,7 +113,7 @@ extension GBSnapCommand {
                         try Console.printJSON(plan)
                     } else {
                         printPlan(plan)
-                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ByteCountText.format(plan.bytesFreed))")
+                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ValueFormatter.format(plan.bytesFreed, unit: "bytes"))")
                     }
                     return
                 }
@@ -123,7 +123,7 @@ extension GBSnapCommand {
                 } else {
                     printPlan(result.plan)
                     for skip in result.skipped { Console.warning(skip.description) }
-                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ByteCountText.format(result.bytesFreed))")
+                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ValueFormatter.format(result.bytesFreed, unit: "bytes"))")
                 }
             }
         }
