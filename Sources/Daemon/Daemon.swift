@@ -48,7 +48,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
 public enum Daemon {
     /// The store root the daemon will use: the override, else the config's `store:`, else `./storage`.
     public static func storeRoot(override: String?, config: ConfigFile) -> String {
-        override ?? config.store ?? "./storage"
+        // `override` is --store or GBSNAP_STORE, already resolved by the CLI through the same StoreLocation.
+        StoreLocation.resolve(flag: override, environment: [:], config: config.store).root
     }
 
     /// Runs the daemon until SIGTERM/SIGINT, then returns. Throws ``DaemonError`` when it cannot

@@ -27,11 +27,14 @@ extension GBSnapCommand {
         var config: String?
         @Option(help: ArgumentHelp("Ad hoc target: its base URL, e.g. http://10.0.0.5:6060.", valueName: "url")) var url: String?
         @Option(help: ArgumentHelp("Ad hoc target: its name in the store.", valueName: "name")) var name: String?
-        @Option(help: ArgumentHelp("Comma-separated capture kinds, e.g. heap,goroutine,vars.", valueName: "k1,k2")) var kinds: String?
-        @Option(name: .customLong("label"), help: ArgumentHelp("Ad hoc target label key=value (repeatable).", valueName: "k=v"))
-        var labels: [String] = []
-        @Option(help: ArgumentHelp("Per-request timeout (cpu and trace add their seconds), e.g. 30s.", valueName: "duration"))
-        var timeout: String?
+        @Option(help: ArgumentHelp("Comma-separated capture kinds, e.g. heap,goroutine,vars.", valueName: "k1,k2"), transform: KindListArgument.parse)
+        var kinds: KindListArgument?
+        @Option(name: .customLong("label"), help: ArgumentHelp("Ad hoc target label key=value (repeatable).", valueName: "k=v"),
+                transform: LabelArgument.parse)
+        var labels: [LabelArgument] = []
+        @Option(help: ArgumentHelp("Per-request timeout (cpu and trace add their seconds), e.g. 30s.", valueName: "duration"),
+                transform: PositiveDurationArgument.parse)
+        var timeout: PositiveDurationArgument?
         @Option(help: ArgumentHelp("Seconds for cpu and trace captures.", valueName: "n")) var seconds: Int?
         @Flag(help: "Print the snapshot's catalog entry as JSON instead of its id.") var json = false
         @OptionGroup var storeOptions: StoreOptions
@@ -50,19 +53,12 @@ extension GBSnapCommand {
         }
 
         func run() async throws {
-            let kindList = try kinds.map(Self.parseKinds)
-            let timeoutValue = try timeout.map { text -> Duration in
-                guard let d = DurationParser.parse(text), d > .zero else {
-                    throw ValidationError("--timeout \"\(text)\" is not a positive duration such as 30s")
-                }
-                return d
-            }
-            let labelMap = try CLIParsing.labels(labels)
+            let kindList = kinds?.kinds
             try await reportingFailures {
                 var spec: TargetSpec
                 var requestKinds: [CaptureKind]
                 var parameters = CaptureParameters()
-                var storeRoot = storeOptions.storeRoot
+                var location = storeOptions.location
                 if let target, let config {
                     let file = try ConfigLoading.load(config)
                     guard let found = file.target(named: target) else {
@@ -72,20 +68,17 @@ extension GBSnapCommand {
                     let schedule = file.schedules.first { $0.targets.contains(target) }
                     requestKinds = kindList ?? schedule?.kinds ?? Self.defaultKinds
                     parameters = schedule?.parameters ?? parameters
-                    if storeOptions.store == nil, ProcessInfo.processInfo.environment["GBSNAP_STORE"].map({ $0.isEmpty }) ?? true,
-                       let configured = file.store {
-                        storeRoot = configured
-                    }
+                    location = storeOptions.location(config: file.store)
                 } else {
-                    spec = TargetSpec(name: name ?? "", baseURL: url ?? "", labels: labelMap)
+                    spec = TargetSpec(name: name ?? "", baseURL: url ?? "", labels: labels.map)
                     requestKinds = kindList ?? Self.defaultKinds
                 }
-                if let timeoutValue { spec.timeouts.total = timeoutValue }
+                if let timeout { spec.timeouts.total = timeout.duration }
                 if let seconds {
                     parameters.cpuSeconds = seconds
                     parameters.traceSeconds = seconds
                 }
-                let store = try SnapshotStore(root: storeRoot, create: true)
+                let store = try SnapshotStore(root: location.root, create: true)
                 // Cheap: one listing of this target's directories and one read of its catalog shard.
                 for found in (try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [] {
                     if let entry = found.entry {
@@ -120,19 +113,6 @@ extension GBSnapCommand {
                     throw ExitCode(1)
                 }
             }
-        }
-
-        static func parseKinds(_ text: String) throws -> [CaptureKind] {
-            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !names.isEmpty else { throw ValidationError("--kinds \"\(text)\" names no kind") }
-            var out: [CaptureKind] = []
-            for n in names {
-                guard let kind = CaptureKind(userName: n) else {
-                    throw ValidationError("--kinds: unknown kind \"\(n)\"; known kinds: \(CaptureKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                if !out.contains(kind) { out.append(kind) }
-            }
-            return out
         }
     }
 }

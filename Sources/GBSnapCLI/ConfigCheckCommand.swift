@@ -46,26 +46,3 @@ extension GBSnapCommand {
         }
     }
 }
-
-/// Loads a config for a command; on errors prints them and exits 1. An error at a position prints as
-/// `file:line:column: ...` (the form editors and CI annotate), and the last line starts with `gbsnap: ` like
-/// every error: the one error without a position (`gbsnap: file: cannot read ...`), or a count of those above.
-enum ConfigLoading {
-    static func load(_ path: String) throws -> ConfigFile {
-        do {
-            return try ConfigFile.load(path: path)
-        } catch {
-            FileHandle.standardError.write(Data(report(error.errors, file: path).utf8))
-            throw ExitCode(1)
-        }
-    }
-
-    /// The stderr text for `errors` of the config `file`, one line each, ending in a newline.
-    static func report(_ errors: [ConfigError], file: String) -> String {
-        var lines = errors.map { $0.line > 0 ? $0.description : "gbsnap: \($0.description)" }
-        if errors.contains(where: { $0.line > 0 }) {
-            lines.append("gbsnap: \(file): \(errors.count) error\(errors.count == 1 ? "" : "s") (see above); nothing was done")
-        }
-        return lines.map { $0 + "\n" }.joined()
-    }
-}

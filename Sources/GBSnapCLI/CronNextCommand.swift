@@ -24,14 +24,16 @@ extension GBSnapCommand {
         @Argument(help: "The expression, quoted: 5 or 6 fields (\"*/5 * * * *\") or a macro (\"@daily\", \"@every 90s\").")
         var expression: String
 
-        @Option(help: "Start after this ISO 8601 time (default: now). Without an offset it is read in --tz.")
-        var from: String?
+        @Option(help: ArgumentHelp("Start after this ISO 8601 time (default: now). Without an offset it is read in --tz.", valueName: "time"),
+                transform: TimeArgument.parse)
+        var from: TimeArgument?
 
         @Option(help: "How many fire times to print (1-100000).")
         var count: Int = 5
 
-        @Option(help: "IANA time zone the expression is read in and times are printed in (default: the system zone).")
-        var tz: String?
+        @Option(help: ArgumentHelp("IANA time zone the expression is read in and times are printed in (default: the system zone).", valueName: "zone"),
+                transform: ZoneArgument.parse)
+        var tz: ZoneArgument?
 
         @Option(name: .customLong("hash-key"), help: "Key that H fields are hashed from (gbsnap uses the schedule name).")
         var hashKey: String = ""
@@ -41,26 +43,14 @@ extension GBSnapCommand {
 
         func validate() throws {
             guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000, found \(count)") }
-            let zone = try CLIZone.resolve(tz)
-            if let from, ISO8601Offset.parse(from, in: zone) == nil {
-                throw ValidationError("--from \"\(from)\" is not an ISO 8601 time such as 2026-03-08T03:00:00-04:00")
-            }
-            _ = try Self.parse(expression, hashKey: hashKey)
-        }
-
-        /// The expression; a bad one is a usage error (exit 2), like a bad --tz.
-        static func parse(_ expression: String, hashKey: String) throws -> CronExpression {
-            do {
-                return try CronExpression(expression, hashKey: hashKey)
-            } catch {
-                throw ValidationError(error.description)
-            }
         }
 
         func run() async throws {
-            let zone = try CLIZone.resolve(tz)
-            let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
-            let cron = try Self.parse(expression, hashKey: hashKey)
+            let zone = tz.timeZone()
+            let start = from?.date(in: zone) ?? Date()
+            // Parsed here, once: it depends on --hash-key. A bad expression is a usage error (exit 2), like a bad --tz.
+            let cron: CronExpression
+            do { cron = try CronExpression(expression, hashKey: hashKey) } catch { throw ValidationError(error.description) }
             let times = cron.nextFireTimes(after: start, count: count, in: zone)
             let texts = times.map { ISO8601Offset.format($0, in: zone) }
             if json { try Console.printJSON(texts) } else { print(texts.joined(separator: "\n")) }
@@ -69,18 +59,5 @@ extension GBSnapCommand {
                 throw ExitCode(1)
             }
         }
-    }
-}
-
-/// `--tz` handling shared by every command that takes a zone.
-enum CLIZone {
-    /// The named IANA zone, or `default` (the system zone) when `name` is nil. An unknown name is a usage error
-    /// (exit 2) with the same sentence on every command.
-    static func resolve(_ name: String?, default: TimeZone = .current) throws -> TimeZone {
-        guard let name else { return `default` }
-        guard let zone = TimeZone(identifier: name) else {
-            throw ValidationError("--tz \"\(name)\" is not an IANA time zone name such as UTC or Asia/Shanghai")
-        }
-        return zone
     }
 }

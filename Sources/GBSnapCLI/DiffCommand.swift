@@ -39,48 +39,36 @@ extension GBSnapCommand {
         @Argument(help: "Snapshot A (the base): id, id prefix, TARGET@latest[~N], TARGET@TIME or archive path; alone, a TARGET (or B) to compare with the snapshot before it.")
         var a: String
         @Argument(help: "Snapshot B.") var b: String?
-        @Option(help: "Compare only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars; TARGET@latest~N then counts only snapshots holding it.")
-        var kind: [String] = []
+        @Option(help: "Compare only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars; TARGET@latest~N then counts only snapshots holding it.",
+                transform: CaptureKind.parse)
+        var kind: [CaptureKind] = []
         @Option(help: "TARGET@latest~N and TARGET@TIME count only snapshots of this schedule (e.g. nightly, manual, import).")
         var schedule: String?
         @Option(name: .customLong("sample-index"), help: "Sample type to compare (name or index; default as go tool pprof).")
         var sampleIndex: String?
-        @Option(help: "Rows per function or per source line (functions|lines).") var granularity: String = "functions"
+        @Option(help: "Rows per function or per source line: functions (default) or lines.", transform: ProfileDiffGranularity.parse)
+        var granularity: ProfileDiffGranularity = .functions
         @Option(help: "Output format: text, markdown, json, html, folded, folded-delta, pprof.") var format: Format = .text
         @Option(name: [.short, .long], help: "Write the output to this file instead of stdout.") var output: String?
-        @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. goroutines.delta>100 (repeatable).")
-        var failOn: [String] = []
+        @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. goroutines.delta>100 (repeatable).",
+                transform: FailOnGate.parse)
+        var failOn: [FailOnGate] = []
         @Option(help: "Rows per table (0 = all; default 20, 100 in html).") var limit: Int?
         @Flag(help: "Also show rows whose deltas are zero and unchanged goroutine groups.") var all = false
 
         func validate() throws {
-            guard ProfileDiffGranularity(rawValue: granularity) != nil else {
-                throw ValidationError("--granularity \"\(granularity)\" must be functions or lines")
-            }
             if let limit, limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all rows) or more") }
             if format.isBinary && output == nil && SystemIO.isTerminal(1) {
                 throw ValidationError("--format \(format.rawValue) writes a binary profile; give --output FILE or redirect stdout (> diff.pb.gz)")
             }
-            for k in kind { _ = try Self.kindName(k) }
-            for expression in failOn {
-                do { _ = try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
-            }
-        }
-
-        static func kindName(_ text: String) throws -> String {
-            let name = try CLIParsing.kindName(text)
             let comparable = SnapshotDiff.comparableKinds
-            guard comparable.contains(name) else {
-                throw ValidationError("--kind \(name) cannot be diffed; diffable kinds: \(comparable.joined(separator: ", "))")
+            for k in kind where !comparable.contains(k.rawValue) {
+                throw ValidationError("--kind \(k.rawValue) cannot be diffed; diffable kinds: \(comparable.joined(separator: ", "))")
             }
-            return name
         }
 
         func run() async throws {
-            let requested = kind.isEmpty ? nil : Set(try kind.map(Self.kindName))
-            let gates = try failOn.map { expression in
-                do { return try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
-            }
+            let requested = kind.isEmpty ? nil : Set(kind.map(\.rawValue))
             let result: SnapshotDiffResult = try await reportingFailures {
                 let store = try storeOptions.open(create: false)
                 let selection = DiffSelection(store: store, requested: requested, schedule: schedule)
@@ -88,7 +76,7 @@ extension GBSnapCommand {
                 let input = SnapshotDiffInput(
                     a: Self.side(snapshotA, store: store), b: Self.side(snapshotB, store: store),
                     kinds: requested, sampleIndex: sampleIndex.map(SampleIndexSelector.init),
-                    granularity: ProfileDiffGranularity(rawValue: granularity) ?? .functions, gates: gates)
+                    granularity: granularity, gates: failOn)
                 do {
                     return try SnapshotDiff.compute(input)
                 } catch let e as GateError {

@@ -50,7 +50,8 @@ extension GBSnapCommand {
             message += "\n  See '\(path.joined(separator: " ")) --help' for more information."
             return ErrorReport(message: message, toStandardOutput: false, status: 2)
         }
-        var message = fullMessage(for: error)
+        // A value an option's type rejected: one sentence naming the option, not the parser's generic one.
+        var message = ArgumentValueError.rewrite(fullMessage(for: error), thrown: error)
         if message.hasPrefix("Error: ") {
             message = "gbsnap: " + message.dropFirst("Error: ".count)
         } else if !message.isEmpty && !message.hasPrefix("gbsnap: ") {
@@ -76,108 +77,3 @@ extension GBSnapCommand {
     }
 }
 
-/// `--store DIR` (env `GBSNAP_STORE`, default `./storage`), shared by every command that reads or writes snapshots.
-struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Store root directory (env GBSNAP_STORE).", valueName: "dir"))
-    var store: String?
-
-    var storeRoot: String {
-        store ?? ProcessInfo.processInfo.environment["GBSNAP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "./storage"
-    }
-
-    /// Opens the store; read-only commands do not create it.
-    func open(create: Bool) throws -> SnapshotStore {
-        try SnapshotStore(root: storeRoot, create: create)
-    }
-}
-
-/// Prints a failure as one sentence on stderr and exits 1 (DESIGN.md exit codes).
-func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let e as ExitCode {
-        throw e
-    } catch let e as ValidationError {
-        throw e
-    } catch let e as CleanExit {
-        throw e
-    } catch {
-        Console.error("\(error)")
-        throw ExitCode(1)
-    }
-}
-
-/// stdout/stderr output in one place.
-enum Console {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("gbsnap: \(message)\n".utf8))
-    }
-
-    static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("gbsnap: warning: \(message)\n".utf8))
-    }
-
-    static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
-
-    /// Prints a JSON array element by element, in the layout `printJSON` gives an array, so a
-    /// listing of millions of entries never holds the whole document in memory.
-    static func printJSONArray<S: Sequence>(_ elements: S, transform: (S.Element) -> some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        fflush(nil)  // anything print()ed before comes first
-        var out = FileOutput.standardOutput
-        var first = true
-        out.write("[")
-        for element in elements {
-            let text = String(decoding: try encoder.encode(transform(element)), as: UTF8.self)
-            out.write(first ? "\n" : ",\n")
-            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                if i > 0 { out.write("\n") }
-                if !line.isEmpty { out.write("  " + line) }
-            }
-            first = false
-        }
-        out.write(first ? "\n\n]\n" : "\n]\n")
-        out.flush()
-    }
-
-    /// Left-aligned columns separated by two spaces.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
-        return all.map { row in
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-}
-
-/// Buffered writes to a file descriptor (stdout), flushed in 64 KiB chunks.
-struct FileOutput {
-    let fd: Int32
-    var buffer: [UInt8] = []
-
-    static var standardOutput: FileOutput { FileOutput(fd: 1) }
-
-    mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }  // stdout closed (e.g. piped into head): nothing more to do
-            offset += n
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-}

@@ -13,18 +13,19 @@ extension GBSnapCommand {
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "Files to import (.pb.gz, .pb, debug=1/2 text, vars JSON, trace).") var files: [String]
         @Option(help: "Target name the snapshot belongs to.") var target: String
-        @Option(help: "Kind of every file (detected per file when omitted).") var kind: String?
-        @Option(name: .customLong("taken-at"), help: "When the data was taken (ISO 8601; default now).") var takenAt: String?
-        @Option(name: .customLong("label"), help: "A label key=value (repeatable).") var labels: [String] = []
+        @Option(help: "Kind of every file (detected per file when omitted).", transform: CaptureKind.parse) var kind: CaptureKind?
+        @Option(name: .customLong("taken-at"), help: ArgumentHelp("When the data was taken (ISO 8601; default now).", valueName: "time"),
+                transform: TimeArgument.parse)
+        var takenAt: TimeArgument?
+        @Option(name: .customLong("label"), help: ArgumentHelp("A label key=value (repeatable).", valueName: "k=v"), transform: LabelArgument.parse)
+        var labels: [LabelArgument] = []
         @Flag(help: "Print the catalog entry as JSON.") var json = false
 
         func run() async throws {
-            let forcedKind = try kind.map { try CaptureKind(userName: CLIParsing.kindName($0))! }
-            let time = try takenAt.map { try CLIParsing.time($0, option: "--taken-at") } ?? Date()
-            let labelMap = try CLIParsing.labels(labels)
+            let time = takenAt?.date() ?? Date()
             try await reportingFailures {
                 let importFiles = try files.map { path in
-                    if let forcedKind { return ImportFile(path: path, kind: forcedKind) }
+                    if let kind { return ImportFile(path: path, kind: kind) }
                     // Text kinds are recognised from their first bytes; only profiles (which
                     // must be decoded to tell heap from allocs) are read whole.
                     let head: [UInt8]
@@ -39,7 +40,7 @@ extension GBSnapCommand {
                     }
                     return ImportFile(path: path, kind: try Self.kind(of: head, path: path))
                 }
-                let entry = try storeOptions.open(create: true).importFiles(importFiles, target: target, labels: labelMap, takenAt: time)
+                let entry = try storeOptions.open(create: true).importFiles(importFiles, target: target, labels: labels.map, takenAt: time)
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
             }
         }

@@ -19,8 +19,8 @@ extension GBSnapCommand {
         @Option(help: ArgumentHelp("Config file whose retention: section is the policy.", valueName: "file"))
         var config: String?
         @Flag(name: .customLong("dry-run"), help: "Show the plan; delete nothing.") var dryRun = false
-        @Option(help: ArgumentHelp("Plan as if it were this ISO 8601 time (default: now).", valueName: "time"))
-        var now: String?
+        @Option(help: ArgumentHelp("Plan as if it were this ISO 8601 time (default: now).", valueName: "time"), transform: TimeArgument.parse)
+        var now: TimeArgument?
         @Flag(help: "Print JSON.") var json = false
 
         @Option(name: .customLong("keep-last"), parsing: .unconditional, help: ArgumentHelp("Keep the N newest snapshots (-1: all).", valueName: "n"))
@@ -35,25 +35,31 @@ extension GBSnapCommand {
         var keepMonthly: Int?
         @Option(name: .customLong("keep-yearly"), parsing: .unconditional, help: ArgumentHelp("The same for years.", valueName: "n"))
         var keepYearly: Int?
-        @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep everything taken within this long of the newest snapshot (e.g. 2d).", valueName: "duration"))
-        var keepWithin: String?
-        @Option(name: .customLong("max-age"), help: ArgumentHelp("Remove snapshots older than this (e.g. 90d).", valueName: "duration"))
-        var maxAge: String?
-        @Option(name: .customLong("max-total-bytes"), help: ArgumentHelp("Remove the oldest snapshots until the rest fit (e.g. 10GiB).", valueName: "size"))
-        var maxTotalBytes: String?
+        @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep everything taken within this long of the newest snapshot (e.g. 2d).", valueName: "duration"),
+                transform: DurationArgument.parse)
+        var keepWithin: DurationArgument?
+        @Option(name: .customLong("max-age"), help: ArgumentHelp("Remove snapshots older than this (e.g. 90d).", valueName: "duration"),
+                transform: DurationArgument.parse)
+        var maxAge: DurationArgument?
+        @Option(name: .customLong("max-total-bytes"), help: ArgumentHelp("Remove the oldest snapshots until the rest fit (e.g. 10GiB).", valueName: "size"),
+                transform: ByteSizeArgument.parse)
+        var maxTotalBytes: ByteSizeArgument?
         @Option(name: .customLong("keep-failed-last"), parsing: .unconditional, help: ArgumentHelp("Keep the N newest failed captures (no data) of each target (default 3; -1: all); they never count toward the other keep options.", valueName: "n"))
         var keepFailedLast: Int?
-        @Option(name: .customLong("keep-failed-within"), help: ArgumentHelp("Keep every failed capture taken within this long of now (default 24h; 0: none by age).", valueName: "duration"))
-        var keepFailedWithin: String?
+        @Option(name: .customLong("keep-failed-within"), help: ArgumentHelp("Keep every failed capture taken within this long of now (default 24h; 0: none by age).", valueName: "duration"),
+                transform: DurationArgument.parse)
+        var keepFailedWithin: DurationArgument?
         @Option(name: .customLong("target"), help: ArgumentHelp("Apply the rule options only to this target (name or glob; repeatable).", valueName: "name"))
         var targets: [String] = []
-        @Option(name: .customLong("kind"), help: ArgumentHelp("Apply the rule options only to snapshots holding this kind (repeatable).", valueName: "kind"))
-        var kinds: [String] = []
-        @Option(name: [.customLong("tz"), .customLong("time-zone")], help: ArgumentHelp("IANA zone whose hours/days/weeks the rule options count in (default UTC); --tz as on every command (--time-zone is the old name).", valueName: "zone"))
-        var timeZone: String?
+        @Option(name: .customLong("kind"), help: ArgumentHelp("Apply the rule options only to snapshots holding this kind (repeatable).", valueName: "kind"),
+                transform: CaptureKind.parse)
+        var kinds: [CaptureKind] = []
+        @Option(name: [.customLong("tz"), .customLong("time-zone")], help: ArgumentHelp("IANA zone whose hours/days/weeks the rule options count in (default UTC); --tz as on every command (--time-zone is the old name).", valueName: "zone"),
+                transform: ZoneArgument.parse)
+        var timeZone: ZoneArgument?
 
-        /// The rule given by options, or nil when no rule option is set.
-        func commandLineRule() throws -> RetentionRule? {
+        /// The rule given by options, or nil when no rule option is set (the values are parsed already).
+        func commandLineRule() throws(ValidationError) -> RetentionRule? {
             let counts = [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepFailedLast]
             guard counts.contains(where: { $0 != nil }) || keepWithin != nil || maxAge != nil || maxTotalBytes != nil
                 || keepFailedWithin != nil
@@ -63,36 +69,18 @@ extension GBSnapCommand {
                 }
                 return nil
             }
-            func duration(_ text: String?, _ option: String) throws -> Duration? {
-                guard let text else { return nil }
-                guard let d = DurationParser.parse(text) else {
-                    throw ValidationError("\(option) \"\(text)\" is not a duration such as 36h, 7d or 2w")
-                }
-                return d
-            }
-            var size: Int64?
-            if let maxTotalBytes {
-                guard let s = ByteSizeParser.parse(maxTotalBytes) else {
-                    throw ValidationError("--max-total-bytes \"\(maxTotalBytes)\" is not a size such as 500MiB or 10GB")
-                }
-                size = s
-            }
             return RetentionRule(
-                selector: RetentionSelector(targets: targets, kinds: try kinds.map(CLIParsing.kindName)),
+                selector: RetentionSelector(targets: targets, kinds: kinds.map(\.rawValue)),
                 keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly,
                 keepMonthly: keepMonthly, keepYearly: keepYearly,
-                keepWithin: try duration(keepWithin, "--keep-within"), maxAge: try duration(maxAge, "--max-age"),
-                maxTotalBytes: size, keepFailedLast: keepFailedLast,
-                keepFailedWithin: try duration(keepFailedWithin, "--keep-failed-within"))
+                keepWithin: keepWithin?.duration, maxAge: maxAge?.duration,
+                maxTotalBytes: maxTotalBytes?.bytes, keepFailedLast: keepFailedLast,
+                keepFailedWithin: keepFailedWithin?.duration)
         }
-
-        func zone() throws -> TimeZone { try CLIZone.resolve(timeZone, default: .gmt) }
 
         /// Usage errors (exit 2) before anything is read.
         func validate() throws {
             let rule = try commandLineRule()
-            _ = try now.map { try CLIParsing.time($0, option: "--now") }
-            _ = try zone()
             if rule != nil && config != nil {
                 throw ValidationError("give either --config or rule options (--keep-*, --max-age, --max-total-bytes), not both")
             }
@@ -103,13 +91,12 @@ extension GBSnapCommand {
 
         func run() async throws {
             let rule = try commandLineRule()
-            let time = try now.map { try CLIParsing.time($0, option: "--now") } ?? Date()
-            let zone = try zone()
+            let time = now?.date() ?? Date()
             try await reportingFailures {
-                var storeRoot = storeOptions.storeRoot
+                var location = storeOptions.location
                 let policy: RetentionPolicy
                 if let rule {
-                    policy = RetentionPolicy(rules: [rule], timeZone: zone)
+                    policy = RetentionPolicy(rules: [rule], timeZone: timeZone.timeZone(default: .gmt))
                 } else {
                     let path = config ?? ""
                     let file = try ConfigLoading.load(path)
@@ -117,16 +104,16 @@ extension GBSnapCommand {
                         throw PruneCommandError("config \(path) has no retention: section, so there is no policy to apply")
                     }
                     policy = retention
-                    if !storeOptions.isExplicit, let configured = file.store { storeRoot = configured }
+                    location = storeOptions.location(config: file.store)
                 }
-                let store = try SnapshotStore(root: storeRoot, create: false)
+                let store = try SnapshotStore(root: location.root, create: false)
                 if dryRun {
                     let plan = try store.planPrune(policy: policy, now: time)
                     if json {
                         try Console.printJSON(plan)
                     } else {
                         printPlan(plan)
-                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ByteCountText.format(plan.bytesFreed))")
+                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ValueFormatter.format(plan.bytesFreed, unit: "bytes"))")
                     }
                     return
                 }
@@ -136,7 +123,7 @@ extension GBSnapCommand {
                 } else {
                     printPlan(result.plan)
                     for skip in result.skipped { Console.warning(skip.description) }
-                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ByteCountText.format(result.bytesFreed))")
+                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ValueFormatter.format(result.bytesFreed, unit: "bytes"))")
                 }
             }
         }
@@ -167,11 +154,4 @@ extension GBSnapCommand {
 struct PruneCommandError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension StoreOptions {
-    /// True when the store was named by `--store` or `GBSNAP_STORE` (a config's `store:` yields to both).
-    var isExplicit: Bool {
-        store != nil || ProcessInfo.processInfo.environment["GBSNAP_STORE"].map { !$0.isEmpty } ?? false
-    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SnapshotStore
+import Units
 
 extension GBSnapCommand {
     struct Remove: AsyncParsableCommand {
@@ -25,7 +26,7 @@ extension GBSnapCommand {
                     try Console.printJSON(result)
                 } else {
                     for id in result.removedIDs { print("removed \(id)\(result.unpinnedIDs.contains(id) ? " (was pinned)" : "")") }
-                    print("removed \(result.removedIDs.count) snapshot(s), freed \(ByteCountText.format(result.bytesFreed))")
+                    print("removed \(result.removedIDs.count) snapshot(s), freed \(ValueFormatter.format(result.bytesFreed, unit: "bytes"))")
                 }
             }
         }

@@ -18,20 +18,20 @@ extension GBSnapCommand {
         @Option(help: ArgumentHelp("The config file (YAML, docs/config.md).", valueName: "file"))
         var config: String
 
-        @Option(name: .long, help: ArgumentHelp("Store root directory (env GBSNAP_STORE); default: the config's store:, else ./storage.", valueName: "dir"))
-        var store: String?
+        @OptionGroup var storeOptions: StoreOptions
 
         @Option(name: .customLong("grace-period"),
-                help: ArgumentHelp("How long in-flight captures may finish after SIGTERM before they are cancelled.", valueName: "duration"))
-        var gracePeriod: String = "30s"
+                help: ArgumentHelp("How long in-flight captures may finish after SIGTERM before they are cancelled (default: \(DurationParser.format(DaemonOptions.defaultGracePeriod))).",
+                                   valueName: "duration"),
+                transform: DurationArgument.parse)
+        var gracePeriod = DurationArgument(DaemonOptions.defaultGracePeriod)
 
         func run() async throws {
-            guard let grace = DurationParser.parse(gracePeriod) else {
-                throw ValidationError("--grace-period \"\(gracePeriod)\" is not a duration such as 30s or 2m")
-            }
-            let env = ProcessInfo.processInfo.environment["GBSNAP_STORE"].flatMap { $0.isEmpty ? nil : $0 }
             LoggingSystem.bootstrap { DaemonLogHandler(label: $0) }
-            let options = DaemonOptions(configPath: config, storeOverride: store ?? env, gracePeriod: grace,
+            // The daemon fills in the config's store: (and keeps it on reload) when neither --store nor GBSNAP_STORE is given.
+            let location = storeOptions.location
+            let options = DaemonOptions(configPath: config, storeOverride: location.isExplicit ? location.root : nil,
+                                        gracePeriod: gracePeriod.duration,
                                         logger: Logger(label: "gbsnap.daemon"))
             try await reportingFailures { try await Daemon.run(options) }
         }

@@ -25,38 +25,35 @@ extension GBSnapCommand {
         @Option(help: "The config file.")
         var config: String
 
-        @Option(help: "Start of the window, ISO 8601 (default: now). Without an offset it is read in --tz.")
-        var from: String?
+        @Option(help: ArgumentHelp("Start of the window, ISO 8601 (default: now). Without an offset it is read in --tz.", valueName: "time"),
+                transform: TimeArgument.parse)
+        var from: TimeArgument?
 
-        @Option(help: "End of the window, ISO 8601 (default: until every schedule has fired once, at least one hour).")
-        var until: String?
+        @Option(help: ArgumentHelp("End of the window, ISO 8601 (default: until every schedule has fired once, at least one hour).", valueName: "time"),
+                transform: TimeArgument.parse)
+        var until: TimeArgument?
 
         @Option(help: "Text output shows at most this many captures (0 = all; default \(defaultLimit) without --until, all with it).")
         var limit: Int?
 
         static let defaultLimit = 50
 
-        @Option(help: "IANA time zone for printing and for times without an offset (default: the system zone).")
-        var tz: String?
+        @Option(help: ArgumentHelp("IANA time zone for printing and for times without an offset (default: the system zone).", valueName: "zone"),
+                transform: ZoneArgument.parse)
+        var tz: ZoneArgument?
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func validate() throws {
             if let limit, limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all) or more") }
-            let zone = try CLIZone.resolve(tz)
-            for (name, value) in [("--from", from), ("--until", until)] {
-                if let value, ISO8601Offset.parse(value, in: zone) == nil {
-                    throw ValidationError("\(name) \"\(value)\" is not an ISO 8601 time such as 2026-11-27T02:00:00+08:00")
-                }
-            }
         }
 
         func run() async throws {
-            let zone = try CLIZone.resolve(tz)
-            let start = from.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Date()
+            let zone = tz.timeZone()
+            let start = from?.date(in: zone) ?? Date()
             let loaded = try ConfigLoading.load(config)
-            let end = until.flatMap { ISO8601Offset.parse($0, in: zone) } ?? Self.defaultEnd(loaded, from: start)
+            let end = until?.date(in: zone) ?? Self.defaultEnd(loaded, from: start)
             guard end > start else { throw ValidationError("--until must be after --from") }
             let plan = loaded.planner().plan(from: start, until: end)
             if json {

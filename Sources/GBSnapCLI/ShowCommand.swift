@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SnapshotStore
+import Units
 
 extension GBSnapCommand {
     struct Show: AsyncParsableCommand {
@@ -30,7 +31,7 @@ extension GBSnapCommand {
                 print("archive    \(snapshot.archivePath)")
                 print("")
                 let rows = m.artifacts.map { a in
-                    [a.name, a.kind, a.member ?? "-", a.member == nil ? "-" : ByteCountText.format(a.bytes), a.status.rawValue,
+                    [a.name, a.kind, a.member ?? "-", a.member == nil ? "-" : ValueFormatter.format(a.bytes, unit: "bytes"), a.status.rawValue,
                      [a.endpoint.map { $0 + (a.query.map { q in q.isEmpty ? "" : "?" + q } ?? "") }, a.httpStatus.map { "HTTP \($0)" },
                       a.error, a.note].compactMap { $0 }.joined(separator: "  ")]
                 }

@@ -48,17 +48,17 @@ struct Catalog {
     func shardPath(_ target: String) -> String { "\(directory)/\(target).jsonl" }
 
     /// Targets that have a shard.
-    func targets() throws -> [String] {
+    func targets() throws(StoreError) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         return names.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) }.sorted()
     }
 
     /// Live entries of one target, oldest first.
-    func entries(target: String) throws -> [CatalogEntry] {
+    func entries(target: String) throws(StoreError) -> [CatalogEntry] {
         let path = shardPath(target)
         guard SystemIO.fileSize(path) != nil else { return [] }
         let bytes: [UInt8]
-        do { bytes = try SystemIO.readFile(path, limit: Int.max) } catch { throw StoreError.io(error, doing: "read the catalog") }
+        do { bytes = try SystemIO.readFile(path, limit: Int.max) } catch { throw StoreError.io(error, doing: "read the catalog", input: .path(path)) }
         let records = try Self.decodeShard(bytes, path: path)
         var list: [CatalogEntry] = []
         list.reserveCapacity(records.count)
@@ -90,18 +90,18 @@ struct Catalog {
     }
 
     /// All live entries, oldest first.
-    func allEntries() throws -> [CatalogEntry] {
+    func allEntries() throws(StoreError) -> [CatalogEntry] {
         var all: [CatalogEntry] = []
         for t in try targets() { all += try entries(target: t) }
         return Self.sortedByTime(all)
     }
 
-    static func decodeShard(_ bytes: [UInt8], path: String) throws -> [Record] {
+    static func decodeShard(_ bytes: [UInt8], path: String) throws(StoreError) -> [Record] {
         var records: [Record] = []
         var lineNumber = 0
         var start = 0
         var damaged: Int?
-        var unreadable: (line: Int, reason: String)?
+        var unreadable: (line: Int, error: any Error)?
         bytes.withUnsafeBufferPointer { buf in
             while start < buf.count {
                 guard let nl = buf[start...].firstIndex(of: UInt8(ascii: "\n")) else { break }  // torn tail
@@ -120,16 +120,18 @@ struct Catalog {
                 do {
                     records.append(try CatalogJSONReader.record(rec))
                 } catch {
-                    unreadable = (lineNumber, "\(error)")
+                    unreadable = (lineNumber, error)
                     return
                 }
             }
         }
         if let damaged {
-            throw StoreError(.corruptCatalog, "catalog \(path) is damaged at line \(damaged) (checksum mismatch or malformed line); run `gbsnap reindex` to rebuild it from the archives")
+            throw StoreError(.corruptCatalog, "catalog \(path) is damaged at line \(damaged) (checksum mismatch or malformed line); run `gbsnap reindex` to rebuild it from the archives",
+                             input: .path(path))
         }
         if let unreadable {
-            throw StoreError(.corruptCatalog, "catalog \(path) holds a record gbsnap cannot read at line \(unreadable.line) (\(unreadable.reason)); run `gbsnap reindex` to rebuild it from the archives")
+            throw StoreError(.corruptCatalog, "catalog \(path) holds a record gbsnap cannot read at line \(unreadable.line) (\(unreadable.error)); run `gbsnap reindex` to rebuild it from the archives",
+                             input: .path(path), underlying: unreadable.error)
         }
         return records
     }
@@ -143,7 +145,7 @@ struct Catalog {
     }
 
     /// Appends records to a target's shard durably. The caller holds the store lock.
-    func append(_ records: [Record], target: String) throws {
+    func append(_ records: [Record], target: String) throws(StoreError) {
         let path = shardPath(target)
         var payload: [UInt8] = []
         for r in records { payload += Self.encodeLine(r) }
@@ -156,12 +158,12 @@ struct Catalog {
             try SystemIO.fsync(fd, path: path)
             if !existed { try SystemIO.fsyncDirectory(directory) }
         } catch {
-            throw StoreError.io(error, doing: "update the catalog")
+            throw StoreError.io(error, doing: "update the catalog", input: .path(path))
         }
     }
 
     /// Rewrites a shard with exactly `entries` (compaction, reindex), atomically.
-    func rewrite(target: String, entries: [CatalogEntry]) throws {
+    func rewrite(target: String, entries: [CatalogEntry]) throws(StoreError) {
         var payload: [UInt8] = []
         for e in entries { payload += Self.encodeLine(.put(e)) }
         do {
@@ -172,7 +174,7 @@ struct Catalog {
                 try SystemIO.writeFileAtomically(shardPath(target), bytes: payload)
             }
         } catch {
-            throw StoreError.io(error, doing: "rewrite the catalog")
+            throw StoreError.io(error, doing: "rewrite the catalog", input: .path(shardPath(target)))
         }
     }
 

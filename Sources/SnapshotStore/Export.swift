@@ -23,7 +23,8 @@ extension SnapshotStore {
             let reader = try TarGzReader(path: archive)
             while let member = try reader.nextMember() {
                 guard member.type == .regular, ArchiveMemberName.isSafe(member.path) else {
-                    throw StoreError(.unsafeArchiveMember, "archive \(archive) has a member that would be written outside the output folder or is not a plain file (\"\(member.path)\"); nothing was exported")
+                    throw StoreError(.unsafeArchiveMember, "archive \(archive) has a member that would be written outside the output folder or is not a plain file (\"\(member.path)\"); nothing was exported",
+                                     input: .path(archive))
                 }
                 names.append(member.path)
                 try reader.skipData()
@@ -31,7 +32,7 @@ extension SnapshotStore {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(error)")
+            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(error)", input: .path(archive), underlying: error)
         }
         let exists = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)) != nil }  // lstat: links too
         let isNew = !exists(directory)
@@ -39,7 +40,8 @@ extension SnapshotStore {
             let clashes = names.map { "\(directory)/\($0)" }.filter(exists)
             if !clashes.isEmpty {
                 let shown = clashes.prefix(3).joined(separator: ", ") + (clashes.count > 3 ? ", ..." : "")
-                throw StoreError(.invalidInput, "output folder \(directory) already has \(shown); nothing was exported (use --force to overwrite, or choose another folder)")
+                throw StoreError(.invalidInput, "output folder \(directory) already has \(shown); nothing was exported (use --force to overwrite, or choose another folder)",
+                                 input: .path(directory))
             }
         }
         // A new folder is staged beside it and renamed into place; an existing one stages inside itself.
@@ -47,7 +49,7 @@ extension SnapshotStore {
         let parent = (directory as NSString).deletingLastPathComponent.isEmpty ? "." : (directory as NSString).deletingLastPathComponent
         let staging = isNew ? "\(parent)/.\((directory as NSString).lastPathComponent).\(tag)" : "\(directory)/.\(tag)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        do { try SystemIO.makeDirectories(staging) } catch { throw StoreError(.io, "cannot create the output folder \(directory): \(error)") }
+        do { try SystemIO.makeDirectories(staging) } catch { throw StoreError(.io, "cannot create the output folder \(directory): \(error)", input: .path(directory), underlying: error) }
         // Pass 2: extract into the staging folder.
         let expected = Dictionary(snapshot.manifest.artifacts.compactMap { a in a.member.map { ($0, a.sha256) } }, uniquingKeysWith: { a, _ in a })
         do {
@@ -62,7 +64,8 @@ extension SnapshotStore {
                     try SystemIO.writeAll(fd, chunk, path: temp)
                 }
                 if let sha = expected[member.path] ?? nil, hasher.finalizeHex() != sha {
-                    throw StoreError(.corruptArchive, "archive \(archive) is damaged: member \(member.path) does not match its checksum; nothing was exported")
+                    throw StoreError(.corruptArchive, "archive \(archive) is damaged: member \(member.path) does not match its checksum; nothing was exported",
+                                     input: .path(archive))
                 }
                 try SystemIO.fsync(fd, path: temp)
             }
@@ -76,9 +79,9 @@ extension SnapshotStore {
         } catch let e as StoreError {
             throw e
         } catch let e as ArchiveError {
-            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(e); nothing was exported")
+            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(e); nothing was exported", input: .path(archive), underlying: e)
         } catch {
-            throw StoreError(.io, "cannot export \(snapshot.id) to \(directory): \(error)")
+            throw StoreError(.io, "cannot export \(snapshot.id) to \(directory): \(error)", input: .path(directory), underlying: error)
         }
         return names.map { "\(directory)/\($0)" }
     }

@@ -21,7 +21,7 @@ extension SnapshotStore {
                             takenAt: Date, now: Date = Date()) throws -> CatalogEntry {
         guard !files.isEmpty else { throw StoreError(.invalidInput, "nothing to import: give at least one file") }
         guard SnapshotID.isValidTargetName(target) else {
-            throw StoreError(.invalidTargetName, "target name \"\(target)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)")
+            throw StoreError(.invalidTargetName, "target name \"\(target)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)", input: .target(target))
         }
         var artifacts: [ArtifactRecord] = []
         var sources: [String: String] = [:]
@@ -29,7 +29,7 @@ extension SnapshotStore {
         for file in files {
             let digest: (Int64, String)
             do { digest = try FileDigest.sha256(ofFile: file.path) } catch {
-                throw StoreError(.invalidInput, "cannot import \(file.path): \(error)")
+                throw StoreError(.invalidInput, "cannot import \(file.path): \(error)", input: .path(file.path), underlying: error)
             }
             let base = file.kind.defaultMemberName
             let n = used[base, default: 0] + 1

@@ -17,13 +17,14 @@ extension SnapshotStore {
 
     /// Pinned snapshot ids with their notes. Pins live beside the catalog (not in archives), so
     /// `reindex` keeps them.
-    public func pins() throws -> [String: Pin] {
+    public func pins() throws(StoreError) -> [String: Pin] {
         guard SystemIO.fileSize(pinsPath) != nil else { return [:] }
         do {
             let bytes = try SystemIO.readFile(pinsPath)
             return try JSONDecoder().decode([String: Pin].self, from: Data(bytes))
         } catch {
-            throw StoreError(.corruptCatalog, "pins file \(pinsPath) is damaged (\(error)); fix or remove it and pin again")
+            throw StoreError(.corruptCatalog, "pins file \(pinsPath) is damaged (\(error)); fix or remove it and pin again",
+                             input: .path(pinsPath), underlying: error)
         }
     }
 

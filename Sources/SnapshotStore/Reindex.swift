@@ -77,7 +77,7 @@ extension SnapshotStore {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.io, "cannot rewrite the catalog: \(error)")
+            throw StoreError(.io, "cannot rewrite the catalog: \(error)", underlying: error)
         }
         return ReindexReport(snapshots: byTarget.values.reduce(0) { $0 + $1.count }, targets: byTarget.count,
                              skipped: skipped, quarantined: quarantined)
@@ -100,7 +100,7 @@ extension SnapshotStore {
             try SystemIO.fsyncDirectory(dir)
             try SystemIO.fsyncDirectory(SystemIO.parentDirectory(of: from))
         } catch {
-            throw StoreError.io(error, doing: "move the damaged archive \(from) into \(quarantineDirectory)")
+            throw StoreError.io(error, doing: "move the damaged archive \(from) into \(quarantineDirectory)", input: .path(from))
         }
         return VerifyProblem(
             kind: problem.kind, id: problem.id, path: to,

@@ -89,7 +89,7 @@ extension SnapshotStore {
         guard SystemIO.fileSize(removalIntentPath) != nil else { return }
         let bytes: [UInt8]
         do { bytes = try SystemIO.readFile(removalIntentPath, limit: Int.max) } catch {
-            throw StoreError.io(error, doing: "read the removal intent \(removalIntentPath)")
+            throw StoreError.io(error, doing: "read the removal intent \(removalIntentPath)", input: .path(removalIntentPath))
         }
         guard let intent = try? JSONDecoder().decode(RemovalIntent.self, from: Data(bytes)) else {
             // A torn intent cannot have been acted on: writing it is the first step.

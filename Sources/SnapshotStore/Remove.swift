@@ -22,11 +22,12 @@ public struct RemoveResult: Sendable, Encodable {
 extension SnapshotStore {
     /// The catalog entry a selector names, without opening its archive (so a damaged snapshot
     /// can still be named); a path must be an archive of a snapshot the catalog lists.
-    public func catalogEntry(for selector: String) throws -> CatalogEntry {
+    public func catalogEntry(for selector: String) throws(StoreError) -> CatalogEntry {
         if let entry = try resolveEntry(selector) { return entry }
         let manifest = try readManifest(archivePath: selector)
         guard let entry = try catalog.entries(target: manifest.target.name).first(where: { $0.id == manifest.id }) else {
-            throw StoreError(.unknownSelector, "archive \(selector) holds snapshot \(manifest.id), which the catalog does not list; delete the file itself if it is not wanted")
+            throw StoreError(.unknownSelector, "archive \(selector) holds snapshot \(manifest.id), which the catalog does not list; delete the file itself if it is not wanted",
+                             input: .selector(selector))
         }
         return entry
     }
@@ -49,11 +50,11 @@ extension SnapshotStore {
             var removal: [CatalogEntry] = []
             for e in unique {
                 guard let current = live[e.target]?[e.id] else {
-                    throw StoreError(.unknownSelector, "snapshot \(e.id) is no longer in the catalog (removed meanwhile?); nothing was removed")
+                    throw StoreError(.unknownSelector, "snapshot \(e.id) is no longer in the catalog (removed meanwhile?); nothing was removed", input: .snapshot(e.id))
                 }
                 if !force, let pin = pinned[e.id] {
                     let note = pin.note.map { " (\"\($0)\")" } ?? ""
-                    throw StoreError(.invalidInput, "snapshot \(e.id) is pinned\(note); unpin it first or use --force; nothing was removed")
+                    throw StoreError(.invalidInput, "snapshot \(e.id) is pinned\(note); unpin it first or use --force; nothing was removed", input: .snapshot(e.id))
                 }
                 removal.append(current)
             }

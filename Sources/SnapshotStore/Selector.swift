@@ -52,7 +52,7 @@ extension SnapshotStore {
     /// `TARGET@latest~N`, `TARGET@<ISO 8601 time>` (the latest at or before it), or a path to an
     /// archive file. The relative forms count only the snapshots `filter` admits (never failed
     /// captures).
-    public func resolve(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws -> ResolvedSnapshot {
+    public func resolve(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws(StoreError) -> ResolvedSnapshot {
         if let entry = try resolveEntry(selector, filter: filter) {
             return try resolve(entry)
         }
@@ -63,28 +63,28 @@ extension SnapshotStore {
     }
 
     /// The stored archive and manifest of a catalog entry.
-    public func resolve(_ entry: CatalogEntry) throws -> ResolvedSnapshot {
+    public func resolve(_ entry: CatalogEntry) throws(StoreError) -> ResolvedSnapshot {
         let path = path(forKey: entry.key)
         guard SystemIO.fileSize(path) != nil else {
-            throw StoreError(.missingArchive, "snapshot \(entry.id) is in the catalog but its archive \(path) is missing; run `gbsnap verify`")
+            throw StoreError(.missingArchive, "snapshot \(entry.id) is in the catalog but its archive \(path) is missing; run `gbsnap verify`", input: .path(path))
         }
         return ResolvedSnapshot(archivePath: path, manifest: try readManifest(archivePath: path), entry: entry)
     }
 
     /// The targets the store has snapshots of, sorted.
-    public func targets() throws -> [String] { try catalog.targets().sorted() }
+    public func targets() throws(StoreError) -> [String] { try catalog.targets().sorted() }
 
     /// The catalog entries of one target, oldest first; an unknown target is an error that suggests
     /// the closest name the store has (or lists them).
-    public func entries(ofTarget target: String, input: String) throws -> [CatalogEntry] {
+    public func entries(ofTarget target: String, input: String) throws(StoreError) -> [CatalogEntry] {
         let entries = try catalog.entries(target: target)
         guard entries.isEmpty else { return entries }
         let hint = NameSuggestion.hint(target, in: try targets(), known: "the store has snapshots of")
-        throw StoreError(.unknownSelector, "\(input): the store has no snapshots of target \"\(target)\"\(hint)")
+        throw StoreError(.unknownSelector, "\(input): the store has no snapshots of target \"\(target)\"\(hint)", input: .target(target))
     }
 
     /// The catalog entry a selector names, or nil if the selector is an existing file path.
-    func resolveEntry(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws -> CatalogEntry? {
+    func resolveEntry(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws(StoreError) -> CatalogEntry? {
         if let at = selector.firstIndex(of: "@") {
             let target = String(selector[..<at])
             let spec = String(selector[selector.index(after: at)...])
@@ -93,7 +93,7 @@ extension SnapshotStore {
         }
         if selector.contains("/") || selector.hasSuffix(".tar.gz") {
             guard SystemIO.fileSize(selector) != nil else {
-                throw StoreError(.missingArchive, "archive \(selector) does not exist")
+                throw StoreError(.missingArchive, "archive \(selector) does not exist", input: .path(selector))
             }
             return nil
         }
@@ -112,14 +112,15 @@ extension SnapshotStore {
             let close = all.contains(selector) ? selector : NameSuggestion.closest(selector, in: all)
             let hint = close.map { "; did you mean \"\($0)@latest\"?" }
                 ?? " (use an id, an id prefix, TARGET@latest, TARGET@latest~N, TARGET@TIME or an archive path)"
-            throw StoreError(.unknownSelector, "no snapshot matches \"\(selector)\"\(hint)")
+            throw StoreError(.unknownSelector, "no snapshot matches \"\(selector)\"\(hint)", input: .selector(selector))
         }
-        throw StoreError(.ambiguousSelector, "\"\(selector)\" matches several snapshots (\(matches.prefix(3).map(\.id).joined(separator: ", ")), ...); give more of the id")
+        throw StoreError(.ambiguousSelector, "\"\(selector)\" matches several snapshots (\(matches.prefix(3).map(\.id).joined(separator: ", ")), ...); give more of the id",
+                         input: .selector(selector))
     }
 
     /// Picks the entry a relative spec (`latest`, `latest~N`, an ISO 8601 time) names among a
     /// target's entries (oldest first), counting only those `filter` admits.
-    static func pick(_ spec: String, in entries: [CatalogEntry], filter: SelectorFilter, selector: String, target: String) throws -> CatalogEntry {
+    static func pick(_ spec: String, in entries: [CatalogEntry], filter: SelectorFilter, selector: String, target: String) throws(StoreError) -> CatalogEntry {
         let counted = entries.filter(filter.admits)
         let n: Int
         var time: Date?
@@ -127,12 +128,12 @@ extension SnapshotStore {
             n = 0
         } else if spec.hasPrefix("latest~") {
             guard let k = Int(spec.dropFirst(7)), k >= 0 else {
-                throw StoreError(.unknownSelector, "selector \"\(selector)\": expected latest~N with N a whole number")
+                throw StoreError(.unknownSelector, "selector \"\(selector)\": expected latest~N with N a whole number", input: .selector(selector))
             }
             n = k
         } else {
             guard let t = Timestamp.parse(spec) else {
-                throw StoreError(.unknownSelector, "selector \"\(selector)\": \"\(spec)\" is not latest, latest~N or an ISO 8601 time")
+                throw StoreError(.unknownSelector, "selector \"\(selector)\": \"\(spec)\" is not latest, latest~N or an ISO 8601 time", input: .selector(selector))
             }
             n = 0
             time = t
@@ -152,9 +153,11 @@ extension SnapshotStore {
         }
         if let time {
             let oldest = counted.first.map { " (the oldest is \(Timestamp.formatUTC($0.takenAt)))" } ?? ""
-            throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has no snapshot\(filter.description) at or before \(Timestamp.formatUTC(time))\(oldest)\(why)")
+            throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has no snapshot\(filter.description) at or before \(Timestamp.formatUTC(time))\(oldest)\(why)",
+                             input: .selector(selector))
         }
-        throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has only \(counted.count) snapshot(s)\(filter.description)\(why)")
+        throw StoreError(.unknownSelector, "selector \"\(selector)\": target \"\(target)\" has only \(counted.count) snapshot(s)\(filter.description)\(why)",
+                         input: .selector(selector))
     }
 
     /// `holding only trace` for the snapshots with data that a filter passed over (e.g. traces, which the diff does

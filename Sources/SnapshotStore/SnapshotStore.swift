@@ -24,12 +24,12 @@ public final class SnapshotStore: Sendable {
     static let maxManifestBytes = 16 << 20
 
     /// Opens the store at `root`, creating its layout when `create` is true.
-    public init(root: String, create: Bool = true, lockTimeout: Double = 30) throws {
+    public init(root: String, create: Bool = true, lockTimeout: Double = 30) throws(StoreError) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.catalog = Catalog(directory: "\(self.root)/catalog")
         self.lockTimeout = lockTimeout
         if !SystemIO.isDirectory(self.root) && !create {
-            throw StoreError(.invalidInput, "store \(self.root) does not exist")
+            throw StoreError(.invalidInput, "store \(self.root) does not exist", input: .path(self.root))
         }
         if create {
             do {
@@ -37,7 +37,7 @@ public final class SnapshotStore: Sendable {
                     try SystemIO.makeDirectories(dir)
                 }
             } catch {
-                throw StoreError(.io, "cannot use \(self.root) as a store: \(error)")
+                throw StoreError(.io, "cannot use \(self.root) as a store: \(error)", input: .path(self.root), underlying: error)
             }
         }
     }
@@ -49,11 +49,11 @@ public final class SnapshotStore: Sendable {
         let path = "\(root)/.lock"
         let lock: FileLock?
         do { lock = try FileLock.acquire(path, mode: .exclusive, timeout: lockTimeout) } catch {
-            throw StoreError(.io, "cannot lock the store \(root): \(error)")
+            throw StoreError(.io, "cannot lock the store \(root): \(error)", input: .path(root), underlying: error)
         }
         guard let lock else {
             let holder = FileLock.holderPID(path).map { " (pid \($0))" } ?? ""
-            throw StoreError(.storeLocked, "store \(root) is locked by another gbsnap process\(holder); try again when it has finished")
+            throw StoreError(.storeLocked, "store \(root) is locked by another gbsnap process\(holder); try again when it has finished", input: .path(root))
         }
         defer { lock.unlock() }
         try finishInterruptedRemoval()
@@ -65,14 +65,14 @@ public final class SnapshotStore: Sendable {
     /// touches: `.tmp`, `catalog` and `snapshots`. Creates no directory, so a store whose root was
     /// removed or whose directories were replaced fails it. For the daemon, to tell a store it can
     /// no longer write from one snapshot that failed.
-    public func checkWritable() throws {
+    public func checkWritable() throws(StoreError) {
         for dir in ["\(root)/.tmp", catalog.directory, "\(root)/\(Self.bucket)"] {
             let probe = "\(dir)/.gbsnap-probe-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
             do {
                 SystemIO.close(try SystemIO.createExclusive(probe, mode: 0o600))
                 try SystemIO.unlinkIfPresent(probe)
             } catch {
-                throw StoreError(.io, "store \(root) cannot be written: \(error)")
+                throw StoreError(.io, "store \(root) cannot be written: \(error)", input: .path(root), underlying: error)
             }
         }
     }
@@ -81,9 +81,9 @@ public final class SnapshotStore: Sendable {
 
     /// A fresh private directory under `<root>/.tmp` for one process's in-flight files (capture
     /// bodies, archives being written). Directories of dead processes are removed by writers.
-    public func makeTemporaryDirectory() throws -> String {
+    public func makeTemporaryDirectory() throws(StoreError) -> String {
         let path = "\(root)/.tmp/\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
-        do { try SystemIO.makeDirectories(path) } catch { throw StoreError(.io, "cannot create a temp directory in \(root)/.tmp: \(error)") }
+        do { try SystemIO.makeDirectories(path) } catch { throw StoreError(.io, "cannot create a temp directory in \(root)/.tmp: \(error)", input: .path(path), underlying: error) }
         return path
     }
 
@@ -154,7 +154,8 @@ public final class SnapshotStore: Sendable {
     @discardableResult
     public func write(manifest: Manifest, files: [String: String]) throws -> CatalogEntry {
         guard SnapshotID.isValidTargetName(manifest.target.name) else {
-            throw StoreError(.invalidTargetName, "target name \"\(manifest.target.name)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)")
+            throw StoreError(.invalidTargetName, "target name \"\(manifest.target.name)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)",
+                             input: .target(manifest.target.name))
         }
         for artifact in manifest.artifacts {
             if let member = artifact.member {
@@ -176,7 +177,7 @@ public final class SnapshotStore: Sendable {
                 let dir = SystemIO.parentDirectory(of: finalPath)
                 try SystemIO.makeDirectories(dir)
                 guard SystemIO.fileSize(finalPath) == nil else {
-                    throw StoreError(.invalidInput, "snapshot \(manifest.id) already exists at \(finalPath)")
+                    throw StoreError(.invalidInput, "snapshot \(manifest.id) already exists at \(finalPath)", input: .snapshot(manifest.id))
                 }
                 try SystemIO.rename(tempPath, finalPath)
                 try SystemIO.fsyncDirectory(dir)
@@ -189,7 +190,7 @@ public final class SnapshotStore: Sendable {
             } catch let e as StoreError {
                 throw e
             } catch {
-                throw StoreError(.io, "cannot store snapshot \(manifest.id): \(error)")
+                throw StoreError(.io, "cannot store snapshot \(manifest.id): \(error)", input: .snapshot(manifest.id), underlying: error)
             }
             try catalog.append([.put(entry)], target: entry.target)
         }
@@ -199,7 +200,9 @@ public final class SnapshotStore: Sendable {
     /// Writes the archive and returns its size and SHA-256.
     private func writeArchive(to tempPath: String, manifest: Manifest, files: [String: String]) throws -> (Int64, String) {
         let fd: Int32
-        do { fd = try SystemIO.createExclusive(tempPath) } catch { throw StoreError(.io, "cannot write snapshot \(manifest.id): \(error)") }
+        do { fd = try SystemIO.createExclusive(tempPath) } catch {
+            throw StoreError(.io, "cannot write snapshot \(manifest.id): \(error)", input: .path(tempPath), underlying: error)
+        }
         do {
             defer { SystemIO.close(fd) }
             let writer = try TarGzWriter(fileDescriptor: fd, path: tempPath,
@@ -217,12 +220,12 @@ public final class SnapshotStore: Sendable {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.io, "cannot write snapshot \(manifest.id): \(error)")
+            throw StoreError(.io, "cannot write snapshot \(manifest.id): \(error)", input: .snapshot(manifest.id), underlying: error)
         }
         do {
             return try FileDigest.sha256(ofFile: tempPath)
         } catch {
-            throw StoreError(.io, "cannot read back snapshot \(manifest.id): \(error)")
+            throw StoreError(.io, "cannot read back snapshot \(manifest.id): \(error)", input: .snapshot(manifest.id), underlying: error)
         }
     }
 
@@ -230,51 +233,53 @@ public final class SnapshotStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { return Array(try encoder.encode(manifest)) + [UInt8(ascii: "\n")] } catch {
-            throw StoreError(.invalidInput, "cannot encode the manifest: \(error)")
+            throw StoreError(.invalidInput, "cannot encode the manifest: \(error)", input: .snapshot(manifest.id), underlying: error)
         }
     }
 
     // MARK: Reading
 
     /// Catalog entries matching `filter`, oldest first.
-    public func list(_ filter: ListFilter = ListFilter()) throws -> [CatalogEntry] {
-        let entries = try filter.target.map { t in try catalog.entries(target: t) } ?? catalog.allEntries()
+    public func list(_ filter: ListFilter = ListFilter()) throws(StoreError) -> [CatalogEntry] {
+        let entries = if let target = filter.target { try catalog.entries(target: target) } else { try catalog.allEntries() }
         return entries.filter(filter.matches)
     }
 
     /// Reads the manifest of the archive at `archivePath`.
-    public func readManifest(archivePath: String) throws -> Manifest {
+    public func readManifest(archivePath: String) throws(StoreError) -> Manifest {
         guard SystemIO.fileSize(archivePath) != nil else {
-            throw StoreError(.missingArchive, "archive \(archivePath) is missing")
+            throw StoreError(.missingArchive, "archive \(archivePath) is missing", input: .path(archivePath))
         }
         do {
             let reader = try TarGzReader(path: archivePath)
             guard let first = try reader.nextMember() else {
-                throw StoreError(.corruptArchive, "archive \(archivePath) is empty or damaged: it has no manifest.json")
+                throw StoreError(.corruptArchive, "archive \(archivePath) is empty or damaged: it has no manifest.json", input: .path(archivePath))
             }
             guard first.path == Self.manifestMember, first.type == .regular else {
-                throw StoreError(.corruptArchive, "archive \(archivePath) is not a gbsnap snapshot: its first member is \"\(first.path)\", not manifest.json")
+                throw StoreError(.corruptArchive, "archive \(archivePath) is not a gbsnap snapshot: its first member is \"\(first.path)\", not manifest.json", input: .path(archivePath))
             }
             let bytes = try reader.readAll(limit: Self.maxManifestBytes)
             return try Self.decodeManifest(bytes, archivePath: archivePath)
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(archivePath) is damaged: \(error)")
+            throw StoreError(.corruptArchive, "archive \(archivePath) is damaged: \(error)", input: .path(archivePath), underlying: error)
         }
     }
 
-    static func decodeManifest(_ bytes: [UInt8], archivePath: String) throws -> Manifest {
+    static func decodeManifest(_ bytes: [UInt8], archivePath: String) throws(StoreError) -> Manifest {
         do {
             let m = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
             guard m.schema == Manifest.currentSchema else {
-                throw StoreError(.corruptArchive, "archive \(archivePath) has manifest schema \"\(m.schema)\", which this gbsnap (\(GBSnapVersion.current)) does not read")
+                throw StoreError(.corruptArchive, "archive \(archivePath) has manifest schema \"\(m.schema)\", which this gbsnap (\(GBSnapVersion.current)) does not read",
+                                 input: .path(archivePath))
             }
             return m
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(archivePath) has an unreadable manifest.json: \(error)")
+            throw StoreError(.corruptArchive, "archive \(archivePath) has an unreadable manifest.json: \(error)", input: .path(archivePath),
+                             underlying: error)
         }
     }
 
@@ -292,22 +297,25 @@ public final class SnapshotStore: Sendable {
                 try reader.readData { chunk in
                     total += chunk.count
                     guard total <= limit else {
-                        throw StoreError(.invalidInput, "member \(member) of \(snapshot.archivePath) is larger than \(limit) bytes")
+                        throw StoreError(.invalidInput, "member \(member) of \(snapshot.archivePath) is larger than \(limit) bytes",
+                                         input: .path(snapshot.archivePath))
                     }
                     hasher.update(chunk)
                     try sink(chunk)
                 }
                 if let expected = record?.sha256, hasher.finalizeHex() != expected {
-                    throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: member \(member) does not match its checksum")
+                    throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: member \(member) does not match its checksum",
+                                     input: .path(snapshot.archivePath))
                 }
                 return
             }
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: \(error)")
+            throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: \(error)", input: .path(snapshot.archivePath),
+                             underlying: error)
         }
-        throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) has no member \(member)")
+        throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) has no member \(member)", input: .path(snapshot.archivePath))
     }
 
     /// Reads one artifact whole (for parsers), up to `limit` bytes.

@@ -95,4 +95,43 @@ struct ErrorReportingTests {
         #expect(missing.stderr.hasPrefix("gbsnap: \(tmp.path)/missing.yaml: "), "\(missing.stderr)")
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
+
+    @Test("a bad option value is a usage error (exit 2) before anything runs, one sentence naming the option", arguments: [
+        (["list", "--since", "yesterday"],
+         "gbsnap: --since \"yesterday\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z or 2026-11-26T10:00:00+08:00"),
+        (["prune", "--keep-within", "7x", "--dry-run"], "gbsnap: --keep-within \"7x\" is not a duration such as 30s, 2m, 36h or 7d"),
+        (["prune", "--max-total-bytes", "10 parsecs", "--dry-run"],
+         "gbsnap: --max-total-bytes \"10 parsecs\" is not a size such as 500MiB or 10GB"),
+        (["prune", "--keep-last", "1", "--now", "noon", "--dry-run"],
+         "gbsnap: --now \"noon\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z or 2026-11-26T10:00:00+08:00"),
+        (["run", "--config", "CONFIG", "--grace-period", "soon"], "gbsnap: --grace-period \"soon\" is not a duration such as 30s, 2m, 36h or 7d"),
+        (["capture", "--url", "http://127.0.0.1:1", "--name", "a", "--timeout", "0s"],
+         "gbsnap: --timeout \"0s\" is not a positive duration such as 30s"),
+        (["capture", "--url", "http://127.0.0.1:1", "--name", "a", "--kinds", ","], "gbsnap: --kinds \",\" names no kind"),
+        (["capture", "--url", "http://127.0.0.1:1", "--name", "a", "--label", "=x"], "gbsnap: --label \"=x\" must look like key=value"),
+        (["import", "FILE", "--target", "a", "--kind", "hepa"],
+         "gbsnap: --kind: unknown kind \"hepa\"; did you mean \"heap\"? known kinds: heap, allocs, goroutine, stacks, goroutine-text, "
+            + "cpu, trace, block, mutex, threadcreate, goroutineleak, vars, custom"),
+        (["schedule", "--config", "CONFIG", "--until", "2026-13-01"],
+         "gbsnap: --until \"2026-13-01\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z or 2026-11-26T10:00:00+08:00"),
+        (["cron", "next", "@daily", "--from", "tomorrow"],
+         "gbsnap: --from \"tomorrow\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z or 2026-11-26T10:00:00+08:00"),
+        (["diff", "a", "b", "--granularity", "files"], "gbsnap: --granularity \"files\" must be functions or lines"),
+        (["diff", "a", "b", "--fail-on", "goroutines.delta>>10"],
+         "gbsnap: --fail-on \"goroutines.delta>>10\": threshold \">10\" does not start with a number; expected <metric>[.a|.b|.delta] <op> <number>[unit]"),
+    ])
+    func badOptionValuesAreUsageErrorsNamingTheOption(_ template: [String], _ expected: String) throws {
+        let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
+        let config = tmp.file("gbsnap.yaml", Self.validConfig)
+        let file = tmp.file("vars.json", "{}")
+        let args = template.map { $0 == "CONFIG" ? config : $0 == "FILE" ? file : $0 }
+        let r = try gbsnap(args, store: "\(tmp.path)/store")
+        #expect(r.status == 2, "\(args): \(r.stderr)")
+        #expect(r.stdout.isEmpty, "\(args)")
+        let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first == expected, "\(args): \(r.stderr)")
+        #expect(r.stderr.contains("Usage: gbsnap \(args[0])"), "\(args): \(r.stderr)")
+        // Nothing ran: no store was created.
+        #expect(!FileManager.default.fileExists(atPath: "\(tmp.path)/store"), "\(args)")
+    }
 }

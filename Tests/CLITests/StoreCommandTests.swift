@@ -154,4 +154,42 @@ import Testing
         let verify = try gbsnap(["verify"], store: store)
         #expect(verify.status == 0, "\(verify.stdout)")
     }
+
+    /// issue 12, item 9: one precedence for every command, the daemon's included (StoreLocation).
+    @Test("every command finds the store the same way: --store, then GBSNAP_STORE, then the config's store:")
+    func storePrecedenceIsTheSameForEveryCommand() throws {
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
+        var ids: [String: String] = [:]
+        for name in ["flag", "env", "config"] {
+            let store = "\(tmp.path)/\(name)"
+            let r = try gbsnap(["import", Samples.path("go1.19/vars-a.json"), "--target", "in-\(name)", "--taken-at", "2026-11-26T00:00:00Z"],
+                               store: store)
+            #expect(r.status == 0, "\(r.stderr)")
+            ids[name] = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let config = tmp.file("gbsnap.yaml", """
+            store: \(tmp.path)/config
+            targets:
+              - name: in-config
+                url: http://127.0.0.1:6060
+            retention:
+              rules:
+                - keep_last: 3
+
+            """)
+        func targets(_ args: [String], env: String) throws -> String {
+            let r = try run(GBSnapBinary.path, args, environment: ["GBSNAP_STORE": env])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return r.stdout
+        }
+        let flag = ["--store", "\(tmp.path)/flag"]
+        // A command without a config: --store, else GBSNAP_STORE.
+        #expect(try targets(["list"] + flag, env: "\(tmp.path)/env").contains(ids["flag"]!))
+        #expect(try targets(["list"], env: "\(tmp.path)/env").contains(ids["env"]!))
+        // A command with a config: --store, else GBSNAP_STORE, else the config's store: (an empty GBSNAP_STORE is unset).
+        let prune = ["prune", "--config", config, "--dry-run"]
+        #expect(try targets(prune + flag, env: "\(tmp.path)/env").contains(ids["flag"]!))
+        #expect(try targets(prune, env: "\(tmp.path)/env").contains(ids["env"]!))
+        #expect(try targets(prune, env: "").contains(ids["config"]!))
+    }
 }

@@ -84,7 +84,7 @@ import Testing
         do {
             _ = try store.list()
             Issue.record("list of a damaged catalog succeeded")
-        } catch let e as StoreError {
+        } catch let e {  // resolve and list throw only StoreError
             #expect(e.code == .corruptCatalog)
             #expect(e.message.contains(shard))
             #expect(e.message.contains("line 1"))
@@ -177,9 +177,12 @@ import Testing
         do {
             _ = try store.resolve(garbage)
             Issue.record("resolving garbage succeeded")
-        } catch let e as StoreError {
+        } catch let e {  // resolve and list throw only StoreError
             #expect(e.code == .corruptArchive)
             #expect(e.message.contains(garbage))
+            // The input and libarchive's error are kept as data, not only quoted in the message.
+            #expect(e.input == .path(garbage))
+            #expect(e.underlying is ArchiveError, "\(String(describing: e.underlying))")
         }
         // A tar.gz made by someone else, without a manifest first.
         let plain = "\(tmp.path)/plain.tar.gz"
@@ -190,7 +193,7 @@ import Testing
         do {
             _ = try store.resolve(plain)
             Issue.record("resolving a foreign archive succeeded")
-        } catch let e as StoreError {
+        } catch let e {  // resolve and list throw only StoreError
             #expect(e.message.contains("not a gbsnap snapshot"))
         }
     }

@@ -73,9 +73,11 @@ import Testing
         #expect(try store.resolve(store.path(forKey: entries[0].key)).id == entries[0].id)
 
         func failure(_ sel: String) -> StoreError? {
-            do { _ = try store.resolve(sel); return nil } catch { return error as? StoreError }
+            do { _ = try store.resolve(sel); return nil } catch { return error }
         }
         #expect(failure("api@latest~3")?.code == .unknownSelector)
+        #expect(failure("api@latest~3")?.input == .selector("api@latest~3"))
+        #expect(failure("nosuch@latest")?.input == .target("nosuch"))
         #expect(failure("api@latest~3")?.message.contains("only 3 snapshot") == true)
         #expect(failure("api@2026-11-01T00:00Z")?.code == .unknownSelector)
         #expect(failure("nosuch@latest")?.message.contains("no snapshots of target \"nosuch\"") == true)

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Config
+import Foundation
+import GBSnapCore
+import SnapshotStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// What the subcommands share: the store option, failure reporting, output, config loading. Typed option values are
+// in ArgumentValues.swift.
+
+/// `--store DIR` (env `GBSNAP_STORE`, else a config's `store:` where the command reads one, else `./storage`), shared
+/// by every command that reads or writes snapshots, the daemon included. The precedence is ``StoreLocation``'s.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Store root directory (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
+        valueName: "dir"))
+    var store: String?
+
+    /// The store named by `--store` or `GBSNAP_STORE`, else `./storage`.
+    var location: StoreLocation { location(config: nil) }
+
+    /// The store with a config's `store:` (`configured`) in its place: after `--store` and `GBSNAP_STORE`.
+    func location(config configured: String?) -> StoreLocation {
+        StoreLocation.resolve(flag: store, environment: ProcessInfo.processInfo.environment, config: configured)
+    }
+
+    /// The root of ``location``.
+    var storeRoot: String { location.root }
+
+    /// Opens the store of ``location``; read-only commands do not create it.
+    func open(create: Bool) throws -> SnapshotStore {
+        try SnapshotStore(root: location.root, create: create)
+    }
+}
+
+/// Prints a failure as one sentence on stderr and exits 1 (DESIGN.md exit codes).
+func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch {
+        Console.error("\(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// stdout/stderr output in one place.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("gbsnap: \(message)\n".utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("gbsnap: warning: \(message)\n".utf8))
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Prints a JSON array element by element, in the layout `printJSON` gives an array, so a
+    /// listing of millions of entries never holds the whole document in memory.
+    static func printJSONArray<S: Sequence>(_ elements: S, transform: (S.Element) -> some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        fflush(nil)  // anything print()ed before comes first
+        var out = FileOutput.standardOutput
+        var first = true
+        out.write("[")
+        for element in elements {
+            let text = String(decoding: try encoder.encode(transform(element)), as: UTF8.self)
+            out.write(first ? "\n" : ",\n")
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if i > 0 { out.write("\n") }
+                if !line.isEmpty { out.write("  " + line) }
+            }
+            first = false
+        }
+        out.write(first ? "\n\n]\n" : "\n]\n")
+        out.flush()
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// Buffered writes to a file descriptor (stdout), flushed in 64 KiB chunks.
+struct FileOutput {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    static var standardOutput: FileOutput { FileOutput(fd: 1) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }  // stdout closed (e.g. piped into head): nothing more to do
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Loads a config for a command; on errors prints them and exits 1. An error at a position prints as
+/// `file:line:column: ...` (the form editors and CI annotate), and the last line starts with `gbsnap: ` like
+/// every error: the one error without a position (`gbsnap: file: cannot read ...`), or a count of those above.
+enum ConfigLoading {
+    static func load(_ path: String) throws -> ConfigFile {
+        do {
+            return try ConfigFile.load(path: path)
+        } catch {
+            FileHandle.standardError.write(Data(report(error.errors, file: path).utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The stderr text for `errors` of the config `file`, one line each, ending in a newline.
+    static func report(_ errors: [ConfigError], file: String) -> String {
+        var lines = errors.map { $0.line > 0 ? $0.description : "gbsnap: \($0.description)" }
+        if errors.contains(where: { $0.line > 0 }) {
+            lines.append("gbsnap: \(file): \(errors.count) error\(errors.count == 1 ? "" : "s") (see above); nothing was done")
+        }
+        return lines.map { $0 + "\n" }.joined()
+    }
+}
+
+/// The typed values' parsing for text a command has in hand rather than as an option (``ArgumentValue`` is the way
+/// for options): usage errors (exit 2) with the sentence the option would give.
+enum CLIParsing {
+    static func time(_ text: String, option: String, in zone: TimeZone = .current) throws -> Date {
+        try value(TimeArgument.self, text, option: option).date(in: zone)
+    }
+
+    static func kindName(_ text: String, option: String = "--kind") throws -> String {
+        try value(CaptureKind.self, text, option: option).rawValue
+    }
+
+    static func value<T: ArgumentValue>(_ type: T.Type, _ text: String, option: String) throws -> T {
+        do { return try T.parse(text) } catch { throw ValidationError(error.render(option: option)) }
+    }
+}
