@@ -137,19 +137,7 @@ extension GBSnapCommand {
 
         /// Writes to `--output` or stdout.
         func emit(_ bytes: [UInt8]) throws {
-            if let output {
-                do {
-                    try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-                } catch {
-                    let folder = SystemIO.parentDirectory(of: output)
-                    throw DiffOutputError(path: output, reason: SystemIO.isDirectory(folder)
-                        ? error.localizedDescription : "the folder \(folder) does not exist; create it or choose another --output")
-                }
-            } else {
-                var out = FileOutput.standardOutput
-                out.buffer = bytes
-                out.flush()
-            }
+            try OutputFile.write(bytes, to: output)
         }
 
         /// A loader over the store for one resolved snapshot; only `ok` artifacts with a member count.

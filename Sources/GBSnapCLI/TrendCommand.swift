@@ -28,59 +28,45 @@ extension GBSnapCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The target whose snapshots to read.") var target: String
-        @Option(help: "Start of the window: an ISO 8601 time, or a duration back from now such as 6h or 7d (default: 24 h before the newest snapshot).")
-        var since: String?
-        @Option(help: "End of the window: an ISO 8601 time, or a duration back from now.") var until: String?
+        @Option(help: "Start of the window: an ISO 8601 time, or a duration back from now such as 6h or 7d (default: 24 h before the newest snapshot).",
+                transform: WindowBound.parse)
+        var since: WindowBound?
+        @Option(help: "End of the window: an ISO 8601 time, or a duration back from now.", transform: WindowBound.parse)
+        var until: WindowBound?
         @Option(help: "Only the newest N snapshots of the window.") var last: Int?
-        @Option(help: "Read only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars.") var kind: [String] = []
+        @Option(help: "Read only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars.", transform: CaptureKind.parse)
+        var kind: [CaptureKind] = []
         @Option(help: "Only snapshots of this schedule (e.g. nightly, manual, import).") var schedule: String?
         @Option(name: .customLong("sample-index"), help: "Sample type of the function series (name or index; default as go tool pprof).")
         var sampleIndex: String?
         @Option(help: "Output format: text, json, html.") var format: Format = .text
         @Option(name: [.short, .long], help: "Write the output to this file instead of stdout.") var output: String?
-        @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. growers.count>0 or goroutines.slope_per_hour>100 (repeatable).")
-        var failOn: [String] = []
+        @Option(name: .customLong("fail-on"), help: "Exit 3 when this holds, e.g. growers.count>0 or goroutines.slope_per_hour>100 (repeatable).",
+                transform: FailOnGate.parse)
+        var failOn: [FailOnGate] = []
         @Option(help: "Growers listed, and function and group series kept per kind besides the growers (0 = all; default 20).")
         var limit: Int = 20
 
         func validate() throws {
             if let last, last < 1 { throw ValidationError("--last \(last) must be 1 or more") }
             if limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all) or more") }
-            for k in kind { _ = try GBSnapCommand.Diff.kindName(k) }
-            for expression in failOn {
-                do { _ = try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
+            let readable = TrendBuilder.readableKinds
+            for k in kind where !readable.contains(k.rawValue) {
+                throw ValidationError("--kind \(k.rawValue) is not read by trend; it reads \(readable.joined(separator: ", "))")
             }
-            _ = try window(now: Date())
-        }
-
-        /// `--since`/`--until` as times; a duration counts back from `now`.
-        func window(now: Date) throws -> (since: Date?, until: Date?) {
-            func time(_ text: String?, _ option: String) throws -> Date? {
-                guard let text else { return nil }
-                if let d = DurationParser.parse(text) {
-                    let (s, atto) = d.components
-                    return now.addingTimeInterval(-(Double(s) + Double(atto) / 1e18))
-                }
-                guard let date = Timestamp.parse(text) else {
-                    throw ValidationError("\(option) \"\(text)\" is neither an ISO 8601 time such as 2026-11-26T02:00:00Z nor a duration such as 6h or 7d")
-                }
-                return date
+            let now = Date()
+            if let s = since?.date(now: now), let u = until?.date(now: now), s > u {
+                throw ValidationError("--since \(since?.text ?? "") is after --until \(until?.text ?? ""); the window would be empty")
             }
-            let w = (try time(since, "--since"), try time(until, "--until"))
-            if let s = w.0, let u = w.1, s > u {
-                throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""); the window would be empty")
-            }
-            return w
         }
 
         func run() async throws {
-            let requested = kind.isEmpty ? nil : Set(try kind.map(GBSnapCommand.Diff.kindName))
-            let gates = try failOn.map { expression in
-                do { return try FailOnGate(parsing: expression) } catch { throw ValidationError("\(error)") }
-            }
+            let requested = kind.isEmpty ? nil : Set(kind.map(\.rawValue))
+            let gates = failOn
             let report: TrendReport = try await reportingFailures {
                 let store = try storeOptions.open(create: false)
-                let (since, until) = try window(now: Date())
+                let now = Date()
+                let (since, until) = (self.since?.date(now: now), self.until?.date(now: now))
                 let selection = try TrendSelection.select(
                     store: store, target: target, since: since, until: until, last: last, kinds: requested, schedule: schedule)
                 var builder = TrendBuilder(plannedSnapshots: selection.entries.count, kinds: requested,
@@ -125,6 +111,30 @@ extension GBSnapCommand {
             let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
             return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
         }
+    }
+}
+
+/// A `--since`/`--until` of `gbsnap trend`: an ISO 8601 time, or a duration back from now (`7d`).
+struct WindowBound: ArgumentValue {
+    var text: String
+    var time: TimeArgument?
+    var ago: Duration?
+
+    static func parse(_ text: String) throws(ArgumentValueError) -> WindowBound {
+        if let d = DurationParser.parse(text.trimmingCharacters(in: .whitespaces)) { return WindowBound(text: text, ago: d) }
+        guard let t = try? TimeArgument.parse(text) else {
+            throw ArgumentValueError(value: text, problem: .invalid(
+                "is neither an ISO 8601 time such as 2026-11-26T02:00:00Z nor a duration back from now such as 6h or 7d"))
+        }
+        return WindowBound(text: text, time: t)
+    }
+
+    func date(now: Date) -> Date {
+        if let ago {
+            let (s, atto) = ago.components
+            return now.addingTimeInterval(-(Double(s) + Double(atto) / 1e18))
+        }
+        return time?.date() ?? now
     }
 }
 
