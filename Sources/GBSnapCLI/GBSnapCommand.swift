@@ -12,7 +12,7 @@ public struct GBSnapCommand: AsyncParsableCommand {
         abstract: "Scheduled, archived, diffable snapshots of Go services' pprof and expvar diagnostics.",
         version: GBSnapVersion.current,
         subcommands: [
-            Capture.self, Run.self, Import.self, List.self, Show.self, Export.self, Diff.self, Trend.self,
+            Capture.self, Run.self, Import.self, List.self, Show.self, Export.self, Diff.self, Trend.self, Status.self,
             Prune.self, Pin.self, Unpin.self, Remove.self, Verify.self, Reindex.self,
             CronGroup.self, Schedule.self, ConfigGroup.self,
         ]

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Config
+import Diff
+import Foundation
+import GBSnapCore
+import Scheduling
+import SnapshotStore
+import Units
+
+extension GBSnapCommand {
+    /// `gbsnap status [--config F] [--json]`: per target the last snapshot and the next planned capture, from the store.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each target's last snapshot, its next planned capture, and whether a daemon serves the store.",
+            discussion: """
+                Reads the store (and the config for the targets and their schedules); needs no running daemon. \
+                Exit 1 when a target's last capture failed, when it has no snapshot, or when its last snapshot is \
+                older than twice the period of its most frequent schedule, so it can serve as a check command \
+                (Nagios-style, a systemd timer, a CI step). Without --config every target the store has is listed and \
+                only failures count. See docs/operations.md.
+                """)
+
+        @Option(help: "The config file: its targets, schedules and store:.") var config: String?
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let loaded = try config.map(ConfigLoading.load)
+                let store = try SnapshotStore(root: storeOptions.location(config: loaded?.store).root, create: false)
+                let report = try StatusReport.compute(store: store, config: loaded, now: Date())
+                if json {
+                    try Console.printJSON(report)
+                } else {
+                    print(report.text(), terminator: "")
+                }
+                if !report.healthy { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+/// What `gbsnap status` reports: the daemon holding the store, and one row per target.
+struct StatusReport: Encodable {
+    var store: String
+    /// The pid of the daemon holding `daemon.lock`, nil when none does.
+    var daemonPID: Int32?
+    var daemonRunning: Bool
+    var targets: [Row]
+    var healthy: Bool { targets.allSatisfy { $0.problem == nil } }
+
+    struct Row: Encodable {
+        var target: String
+        var lastID: String?
+        var lastTakenAt: Date?
+        var lastStatus: String?
+        var failedKinds: [String]
+        var nextCapture: Date?
+        var nextSchedule: String?
+        /// Twice the period of the target's most frequent schedule: a last snapshot older than this is stale.
+        var staleAfterSeconds: Double?
+        /// Why the target needs attention, or nil.
+        var problem: String?
+
+        enum CodingKeys: String, CodingKey {
+            case target, problem
+            case lastID = "last_id", lastTakenAt = "last_taken_at", lastStatus = "last_status", failedKinds = "failed_kinds"
+            case nextCapture = "next_capture", nextSchedule = "next_schedule", staleAfterSeconds = "stale_after_seconds"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(target, forKey: .target)
+            try c.encode(lastID, forKey: .lastID)
+            try c.encode(lastTakenAt.map(SnapshotDiffReport.formatTime), forKey: .lastTakenAt)
+            try c.encode(lastStatus, forKey: .lastStatus)
+            try c.encode(failedKinds, forKey: .failedKinds)
+            try c.encode(nextCapture.map(SnapshotDiffReport.formatTime), forKey: .nextCapture)
+            try c.encode(nextSchedule, forKey: .nextSchedule)
+            try c.encode(staleAfterSeconds, forKey: .staleAfterSeconds)
+            try c.encode(problem, forKey: .problem)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case store, targets, healthy
+        case daemonPID = "daemon_pid", daemonRunning = "daemon_running"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(store, forKey: .store)
+        try c.encode(daemonRunning, forKey: .daemonRunning)
+        try c.encode(daemonPID, forKey: .daemonPID)
+        try c.encode(healthy, forKey: .healthy)
+        try c.encode(targets, forKey: .targets)
+    }
+
+    static func compute(store: SnapshotStore, config: ConfigFile?, now: Date) throws -> StatusReport {
+        let (running, pid) = daemon(holding: store.root)
+        let names = try config.map { $0.targets.map(\.name) } ?? store.targets()
+        // The next firing per target, from the same planner as `gbsnap schedule` and the daemon.
+        var periods: [String: Double] = [:]
+        var horizon = now.addingTimeInterval(3600)
+        for s in config?.schedules ?? [] {
+            guard let t1 = s.cron.next(after: now, in: s.timeZone), let t2 = s.cron.next(after: t1, in: s.timeZone) else { continue }
+            let period = t2.timeIntervalSince(t1)
+            for t in s.targets { periods[t] = min(periods[t] ?? .infinity, period) }
+            horizon = max(horizon, t2.addingTimeInterval(Double(s.stagger.components.seconds) + 1))
+        }
+        var next: [String: PlannedCapture] = [:]
+        for c in config?.planner().plan(from: now, until: horizon) ?? [] where next[c.target] == nil { next[c.target] = c }
+
+        let rows = try names.map { name -> Row in
+            let last = try store.list(ListFilter(target: name)).max { $0.takenAt < $1.takenAt }
+            var row = Row(target: name, lastID: last?.id, lastTakenAt: last?.takenAt, lastStatus: last?.status.rawValue,
+                          failedKinds: last?.failedKinds ?? [], nextCapture: next[name]?.plannedStart,
+                          nextSchedule: next[name]?.schedule, staleAfterSeconds: periods[name].map { $0 * 2 })
+            if let last {
+                if last.status == .failed {
+                    row.problem = "the last capture failed (\(last.failedKinds.joined(separator: ", "))); gbsnap show \(last.id) says why"
+                } else if let stale = row.staleAfterSeconds, now.timeIntervalSince(last.takenAt) > stale {
+                    row.problem = "the last snapshot is \(age(now.timeIntervalSince(last.takenAt))) old, more than twice its schedule's period"
+                        + (running ? "" : "; no daemon serves the store")
+                }
+            } else if config != nil {
+                row.problem = "no snapshot yet" + (running ? "" : "; no daemon serves the store (gbsnap run --config …)")
+            }
+            return row
+        }
+        return StatusReport(store: store.root, daemonPID: pid, daemonRunning: running, targets: rows)
+    }
+
+    /// Whether a daemon holds `<store>/daemon.lock`: a shared lock is refused while the daemon's exclusive one is held.
+    /// The file is only opened when it exists, so status never writes to the store.
+    static func daemon(holding root: String) -> (running: Bool, pid: Int32?) {
+        let path = "\(root)/daemon.lock"
+        guard SystemIO.fileSize(path) != nil else { return (false, nil) }
+        do {
+            guard let lock = try FileLock.acquire(path, mode: .shared, timeout: 0) else { return (true, FileLock.holderPID(path)) }
+            lock.unlock()
+        } catch {
+            // Cannot open the lock file (a read-only copy of a store): no daemon can hold it through this path either.
+        }
+        return (false, nil)
+    }
+
+    static func age(_ seconds: Double) -> String { DurationParser.format(.seconds(Int64(max(0, seconds).rounded()))) }
+
+    func text() -> String {
+        var out = daemonRunning
+            ? "daemon: pid \(daemonPID.map(String.init) ?? "?") serves \(store)\n"
+            : "daemon: none serves \(store)\n"
+        let now = Date()
+        let rows = targets.map { r in
+            [r.target,
+             r.lastTakenAt.map { "\(SnapshotDiffReport.formatTime($0)) (\(Self.age(now.timeIntervalSince($0))) ago)" } ?? "-",
+             (r.lastStatus ?? "-") + (r.failedKinds.isEmpty ? "" : " (failed: \(r.failedKinds.joined(separator: ",")))"),
+             r.nextCapture.map { SnapshotDiffReport.formatTime($0) + (r.nextSchedule.map { " (\($0))" } ?? "") } ?? "-",
+             r.problem.map { "ATTENTION: \($0)" } ?? "ok"]
+        }
+        out += Console.table(["TARGET", "LAST SNAPSHOT", "STATUS", "NEXT CAPTURE", "STATE"], rows)
+        if !out.hasSuffix("\n") { out += "\n" }
+        let bad = targets.filter { $0.problem != nil }.count
+        out += bad == 0 ? "all \(targets.count) target\(targets.count == 1 ? "" : "s") ok\n"
+            : "\(bad) of \(targets.count) target\(targets.count == 1 ? "" : "s") need attention\n"
+        return out
+    }
+}
