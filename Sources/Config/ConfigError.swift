@@ -8,13 +8,28 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public var column: Int
     /// What is wrong, one sentence without the location.
     public var message: String
+    /// The error underneath (the file system's, the YAML parser's) that `message` quotes; not part of equality.
+    public var underlying: (any Error)?
 
     /// Creates an error.
-    public init(file: String, line: Int, column: Int, message: String) {
+    public init(file: String, line: Int, column: Int, message: String, underlying: (any Error)? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.message = message
+        self.underlying = underlying
+    }
+
+    /// Equal when file, position and message are: two reports of one problem are one problem.
+    public static func == (a: ConfigError, b: ConfigError) -> Bool {
+        (a.file, a.line, a.column, a.message) == (b.file, b.line, b.column, b.message)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(file)
+        hasher.combine(line)
+        hasher.combine(column)
+        hasher.combine(message)
     }
 
     /// `file:line:column: message` (or `file: message` without a position).

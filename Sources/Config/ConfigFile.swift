@@ -73,7 +73,8 @@ public struct ConfigFile: Sendable {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the config file: \(reason)")])
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the config file: \(reason)",
+                                                underlying: error)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "the config file is not valid UTF-8 text")])
@@ -101,13 +102,13 @@ public struct ConfigFile: Sendable {
 
     static func yamlError(_ error: any Error, fileName: String) -> ConfigError {
         guard let y = error as? YamlError else {
-            return ConfigError(file: fileName, line: 0, column: 0, message: "the file is not valid YAML: \(error)")
+            return ConfigError(file: fileName, line: 0, column: 0, message: "the file is not valid YAML: \(error)", underlying: error)
         }
         switch y {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let ctx = context.map { " \($0.text)" } ?? ""
-            return ConfigError(file: fileName, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(ctx)")
+            return ConfigError(file: fileName, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(ctx)", underlying: y)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigError(file: fileName, line: context.mark.line, column: context.mark.column,
                                message: "duplicate key \"\(duplicates.first ?? "")\" in a mapping")

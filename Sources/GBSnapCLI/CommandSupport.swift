@@ -130,7 +130,7 @@ struct FileOutput {
 /// `file:line:column: ...` (the form editors and CI annotate), and the last line starts with `gbsnap: ` like
 /// every error: the one error without a position (`gbsnap: file: cannot read ...`), or a count of those above.
 enum ConfigLoading {
-    static func load(_ path: String) throws -> ConfigFile {
+    static func load(_ path: String) throws(ExitCode) -> ConfigFile {
         do {
             return try ConfigFile.load(path: path)
         } catch {
@@ -146,21 +146,5 @@ enum ConfigLoading {
             lines.append("gbsnap: \(file): \(errors.count) error\(errors.count == 1 ? "" : "s") (see above); nothing was done")
         }
         return lines.map { $0 + "\n" }.joined()
-    }
-}
-
-/// The typed values' parsing for text a command has in hand rather than as an option (``ArgumentValue`` is the way
-/// for options): usage errors (exit 2) with the sentence the option would give.
-enum CLIParsing {
-    static func time(_ text: String, option: String, in zone: TimeZone = .current) throws -> Date {
-        try value(TimeArgument.self, text, option: option).date(in: zone)
-    }
-
-    static func kindName(_ text: String, option: String = "--kind") throws -> String {
-        try value(CaptureKind.self, text, option: option).rawValue
-    }
-
-    static func value<T: ArgumentValue>(_ type: T.Type, _ text: String, option: String) throws -> T {
-        do { return try T.parse(text) } catch { throw ValidationError(error.render(option: option)) }
     }
 }

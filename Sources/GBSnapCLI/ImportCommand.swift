@@ -36,7 +36,7 @@ extension GBSnapCommand {
                         head = Gzip.hasGzipMagic(prefix) || prefix.first == 0x0A
                             ? try SystemIO.readFile(path, limit: 256 << 20) : prefix
                     } catch {
-                        throw ArtifactSniffer.Unrecognised(path: path, reason: "cannot be read (\(error))")
+                        throw ImportReadError(path: path, underlying: error)
                     }
                     return ImportFile(path: path, kind: try Self.kind(of: head, path: path))
                 }
@@ -64,4 +64,11 @@ extension GBSnapCommand.Import {
             throw ArtifactSniffer.Unrecognised(path: path, reason: "a pprof profile with sample types \(types.joined(separator: ", ")), which gbsnap does not recognise; give --kind")
         }
     }
+}
+
+/// A file given to `gbsnap import` that cannot be read; the system's error is kept, not only quoted.
+struct ImportReadError: Error, CustomStringConvertible {
+    var path: String
+    var underlying: any Error
+    var description: String { "\(path): cannot be read (\(underlying))" }
 }

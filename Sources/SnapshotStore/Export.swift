@@ -14,7 +14,7 @@ extension SnapshotStore {
     /// gets its files only once all of them are complete. A failed export leaves no output folder
     /// and no partial file. Nothing is followed through symlinks. Returns the paths written.
     @discardableResult
-    public func export(_ snapshot: ResolvedSnapshot, to directory: String, overwrite: Bool = false) throws -> [String] {
+    public func export(_ snapshot: ResolvedSnapshot, to directory: String, overwrite: Bool = false) throws(StoreError) -> [String] {
         let archive = snapshot.archivePath
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         // Pass 1: every member must be safe.

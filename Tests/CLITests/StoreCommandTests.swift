@@ -1,4 +1,5 @@
 import Foundation
+import GBSnapCore
 import GBSnapTestSupport
 import Testing
 
@@ -191,5 +192,24 @@ import Testing
         #expect(try targets(prune + flag, env: "\(tmp.path)/env").contains(ids["flag"]!))
         #expect(try targets(prune, env: "\(tmp.path)/env").contains(ids["env"]!))
         #expect(try targets(prune, env: "").contains(ids["config"]!))
+    }
+
+    /// issue 12, item 7: one byte formatter for every output (docs/units.md), pprof's spelling.
+    @Test("list, show and rm print sizes with ValueFormatter")
+    func listingSizesUseTheOneFormatter() throws {
+        let tmp = TemporaryDirectory("gbsnap-cli"); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        let imported = try gbsnap(["import", Samples.path("go1.27/heap-gc-b.pb.gz"), "--target", "api"], store: store)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let id = imported.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let json = try gbsnap(["list", "--json"], store: store)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let bytes = try #require(entries.first?["bytes"] as? Int)
+        let size = ValueFormatter.format(Int64(bytes), unit: "bytes")
+        #expect(!size.contains("iB"))
+        let row = try gbsnap(["list"], store: store).stdout.split(separator: "\n").first { $0.hasPrefix(id) }
+        #expect(row?.contains("  \(size)  ") == true, "\(String(describing: row)) lacks \(size)")
+        let removed = try gbsnap(["rm", id], store: store)
+        #expect(removed.stdout.hasSuffix("freed \(size)\n"), "\(removed.stdout)")
     }
 }

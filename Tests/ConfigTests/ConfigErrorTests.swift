@@ -178,6 +178,20 @@ struct ConfigErrorPathTests {
         } catch {
             #expect(error.errors.count == 1)
             #expect(error.description.hasPrefix("/nonexistent/gbsnap.yaml: cannot read the config file: "))
+            // The file system's error is kept as data, not only quoted.
+            #expect(error.errors.first?.underlying is CocoaError, "\(String(describing: error.errors.first?.underlying))")
+        }
+    }
+
+    @Test("A YAML syntax error keeps the parser's error; equality ignores it")
+    func yamlErrorKeepsTheParsersError() {
+        do {
+            _ = try ConfigFile.parse(yaml: "targets: [\n", fileName: "gbsnap.yaml")
+            Issue.record("parsing broken YAML succeeded")
+        } catch {
+            let first = error.errors.first
+            #expect(first?.underlying != nil)
+            #expect(first.map { ConfigError(file: $0.file, line: $0.line, column: $0.column, message: $0.message) } == first)
         }
     }
 }
