@@ -98,8 +98,17 @@ public enum ArtifactSniffer {
         if head.hasPrefix("goroutine profile: total ") { return .goroutineText }
         if isStacksHeader(head) { return .goroutineStacks }
         if head.hasPrefix("go 1.") && head.prefix(16).contains(" trace") { return .trace }
-        if head.drop(while: \.isWhitespace).hasPrefix("{") && !looksLikeJSONError(head) { return .expvar }
+        if startsLikeJSONObject(head) && !looksLikeJSONError(head) { return .expvar }
         return nil
+    }
+
+    /// `{` then a key or `}` (blanks allowed): a JSON object's start. Checking the second token too keeps one
+    /// random byte in 256 (a `{`) from passing as expvar JSON.
+    static func startsLikeJSONObject(_ head: String) -> Bool {
+        let rest = head.drop(while: \.isWhitespace)
+        guard rest.first == "{" else { return false }
+        let next = rest.dropFirst().drop(while: \.isWhitespace)
+        return next.isEmpty || next.first == "\"" || next.first == "}"
     }
 
     /// Nil when `prefix` starts like `expected`; otherwise what came back instead.

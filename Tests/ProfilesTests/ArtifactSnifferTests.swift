@@ -61,4 +61,14 @@ struct ArtifactSnifferTests {
         #expect(ArtifactSniffer.goProfileName(allocs) == "allocs")
         #expect(throws: ArtifactSniffer.Unrecognised.self) { try ArtifactSniffer.recognise(Array(#"{"requests": 1}"#.utf8), path: "x.json") }
     }
+
+    @Test("a JSON object starts with a key or closes: a stray { followed by noise is not expvar JSON")
+    func braceThenNoise() {
+        for text in ["{\"cmdline\": []}", "{ }", "{\n  \"memstats\": {}}", "  {"] {
+            #expect(ArtifactSniffer.format(of: Array(text.utf8)) == .expvar, "\(text)")
+        }
+        for bytes: [UInt8] in [[0x7B, 0x8A, 0x13, 0xFF], Array("{x".utf8), Array("{1, 2}".utf8)] {
+            #expect(ArtifactSniffer.format(of: bytes) == nil, "\(bytes)")
+        }
+    }
 }
