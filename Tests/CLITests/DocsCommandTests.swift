@@ -112,6 +112,9 @@ enum DocsCommands {
         "gbsnap diff api --fail-on 'goroutines.suspects.delta>0' --fail-on 'gc.pause_max>50ms'": 3,
         // The samples gain 32 goroutines in 65 s, about 1,770 an hour: the first gate trips.
         "gbsnap trend order-api --fail-on 'goroutines.slope_per_hour>100' --fail-on 'heap.slope_per_hour>50MB'": 3,
+        // The fixture's snapshots were imported days before the test runs: older than twice the schedule's period.
+        "gbsnap status --config /etc/gbsnap/gbsnap.yaml": 1,
+        "gbsnap status --config /etc/gbsnap/gbsnap.yaml --json": 1,
         // (The gates on goroutines.delta>100 hold on the samples, +32 goroutines, and alloc_rate>50MB/s too,
         // 274kB/s: both exit 0.)
     ]
