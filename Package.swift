@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Diff", dependencies: ["Profiles", "Units"]),
         // Growth across many snapshots of a target (`gbsnap trend`): series, robust slopes, restarts.
         .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
+        // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
+        .target(name: "Triggers", dependencies: ["Profiles"]),
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
+        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
