@@ -11,6 +11,7 @@ struct TerminalProgress {
     let enabled: Bool
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private var lastLine = ""
 
     /// `quiet` is true under `--json`.
     init(_ label: String, total: Int, quiet: Bool = false) {
@@ -33,8 +34,10 @@ struct TerminalProgress {
     private mutating func show(_ line: String, final: Bool) {
         guard enabled else { return }
         let now = Date()
-        guard final || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        // At most five redraws a second, and none that would show the same text again.
+        guard final || (now.timeIntervalSince(lastDraw) >= 0.2 && line != lastLine) else { return }
         lastDraw = now
+        lastLine = line
         FileHandle.standardError.write(Data(("\r\u{1B}[2K" + String(line.prefix(max(20, (SystemIO.terminalColumns(2) ?? 80) - 1)))).utf8))
         drawn = true
     }
