@@ -92,13 +92,16 @@ extension GBSnapCommand {
                 logger.logLevel = .error
                 let snapshotter = try Snapshotter(store: store, logger: logger)
                 let entry: CatalogEntry
+                let countdown = CaptureCountdown.start(kinds: requestKinds, parameters: parameters, quiet: json)
                 do {
                     entry = try await snapshotter.take(CaptureRequest(target: spec, kinds: requestKinds, parameters: parameters),
                                                        schedule: "manual")
                 } catch {
+                    await countdown?.stop()
                     await snapshotter.shutdown()
                     throw error
                 }
+                await countdown?.stop()
                 await snapshotter.shutdown()
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
                 let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key))
@@ -114,6 +117,45 @@ extension GBSnapCommand {
                 }
             }
         }
+    }
+}
+
+/// While a cpu or trace capture runs (the target profiles for its seconds before it answers), a line on a terminal
+/// counting those seconds, so a quiet wait does not look like a hang. Timed here rather than from the bytes the
+/// fetcher receives: a profile arrives only once its seconds are over.
+struct CaptureCountdown {
+    private let task: Task<Void, Never>
+
+    /// Starts the line, or returns nil when nothing waits (no cpu or trace), stderr is no terminal, or `quiet`.
+    static func start(kinds: [CaptureKind], parameters: CaptureParameters, quiet: Bool) -> CaptureCountdown? {
+        var waits: [String] = []
+        var expected = 0
+        if kinds.contains(.cpu) {
+            waits.append("cpu")
+            expected += parameters.cpuSeconds
+        }
+        if kinds.contains(.trace) {
+            waits.append("trace")
+            expected += parameters.traceSeconds  // one target's cpu and trace are fetched one after the other
+        }
+        let line = TerminalProgress("gbsnap capture: \(waits.joined(separator: " and "))", total: expected, quiet: quiet)
+        guard !waits.isEmpty, line.enabled else { return nil }
+        let started = ContinuousClock.now
+        return CaptureCountdown(task: Task {
+            var line = line
+            while !Task.isCancelled {
+                let elapsed = Int((ContinuousClock.now - started).components.seconds)
+                line.update(text: elapsed < expected ? "\(elapsed)s of \(expected)s" : "\(expected)s of \(expected)s, waiting for the answer")
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            line.finish()
+        })
+    }
+
+    /// Erases the line (before the snapshot's id or warnings are printed).
+    func stop() async {
+        task.cancel()
+        await task.value
     }
 }
 

@@ -117,7 +117,10 @@ extension GBSnapCommand {
                     }
                     return
                 }
-                let result = try store.prune(policy: policy, now: time)
+                let progress = StoreProgressLine("gbsnap prune: removing", quiet: json)
+                defer { progress.finish() }
+                let result = try store.prune(policy: policy, now: time, progress: progress.callback)
+                progress.finish()
                 if json {
                     try Console.printJSON(result)
                 } else {

@@ -18,7 +18,9 @@ extension GBSnapCommand {
                 if !selectors.isEmpty {
                     selection = try selectors.map(store.verifySelection)
                 }
-                let report = store.verify(selection)
+                let progress = StoreProgressLine("gbsnap verify: checking", quiet: json)
+                let report = store.verify(selection, progress: progress.callback)
+                progress.finish()
                 if json {
                     try Console.printJSON(report)
                 } else {
@@ -44,7 +46,10 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let report = try storeOptions.open(create: false).reindex()
+                let progress = StoreProgressLine("gbsnap reindex: reading", quiet: json)
+                defer { progress.finish() }
+                let report = try storeOptions.open(create: false).reindex(progress: progress.callback)
+                progress.finish()
                 if json {
                     try Console.printJSON(report)
                 } else {

@@ -103,26 +103,30 @@ extension SnapshotStore {
     /// - Throws: ``RetentionError`` when the policy is invalid or the plan is refused (nothing is
     ///   removed then); ``StoreError`` for I/O problems (a removal interrupted by one is finished
     ///   by the next writer).
-    public func prune(policy: RetentionPolicy, now: Date = Date(), batchSize: Int = SnapshotStore.pruneBatchSize) throws -> PruneResult {
+    /// - Parameter progress: called as archives are removed (see ``StoreProgress``); nil by default.
+    public func prune(policy: RetentionPolicy, now: Date = Date(), batchSize: Int = SnapshotStore.pruneBatchSize,
+                      progress: StoreProgress? = nil) throws -> PruneResult {
         try withWriteLock {
             removeStaleTemporaryFiles()
             let plan = try planPrune(policy: policy, now: now)
-            return try applyLocked(plan, batchSize: batchSize)
+            return try applyLocked(plan, batchSize: batchSize, progress: progress)
         }
     }
 
     /// Applies a plan made earlier by ``planPrune(policy:now:)``. Under the lock it re-reads the
     /// catalog and pins: snapshots pinned or removed since planning are skipped (and reported),
     /// and the removal never takes a target's last snapshot.
-    public func applyPrune(_ plan: RetentionPlan, batchSize: Int = SnapshotStore.pruneBatchSize) throws -> PruneResult {
+    /// - Parameter progress: called as archives are removed (see ``StoreProgress``); nil by default.
+    public func applyPrune(_ plan: RetentionPlan, batchSize: Int = SnapshotStore.pruneBatchSize,
+                           progress: StoreProgress? = nil) throws -> PruneResult {
         try withWriteLock {
             removeStaleTemporaryFiles()
-            return try applyLocked(plan, batchSize: batchSize)
+            return try applyLocked(plan, batchSize: batchSize, progress: progress)
         }
     }
 
     /// Removes what `plan` removes; the caller holds the lock.
-    private func applyLocked(_ plan: RetentionPlan, batchSize: Int) throws -> PruneResult {
+    private func applyLocked(_ plan: RetentionPlan, batchSize: Int, progress: StoreProgress?) throws -> PruneResult {
         removeStaleAtomicWriteTemps()
         let toRemove = plan.decisions.filter { $0.action == .remove }
         guard !toRemove.isEmpty else {
@@ -153,7 +157,7 @@ extension SnapshotStore {
         for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) where count >= live[target]?.count ?? 0 {
             throw RetentionError.wouldRemoveAllSnapshots(target: target)
         }
-        let freed = try removeInBatches(removal, batchSize: batchSize)
+        let freed = try removeInBatches(removal, batchSize: batchSize, progress: progress)
         var compacted: [String] = []
         for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) {
             let liveCount = (live[target]?.count ?? 0) - count
@@ -164,16 +168,19 @@ extension SnapshotStore {
     }
 
     /// Removes `entries` in crash-safe steps of `batchSize` (each with its own intent, see
-    /// ``performRemoval(_:)``); the caller holds the lock. Returns the bytes freed.
-    func removeInBatches(_ entries: [CatalogEntry], batchSize: Int) throws -> Int64 {
+    /// ``performRemoval(_:progress:)``); the caller holds the lock. Returns the bytes freed.
+    func removeInBatches(_ entries: [CatalogEntry], batchSize: Int, progress: StoreProgress? = nil) throws -> Int64 {
         var freed: Int64 = 0
         let step = max(1, batchSize)
         var start = 0
         while start < entries.count {
             let end = min(entries.count, start + step)
-            freed += try performRemoval(Array(entries[start..<end]))
+            let offset = start
+            freed += try performRemoval(Array(entries[start..<end]),
+                                        progress: progress.map { p in { done, _, item in p(offset + done, entries.count, item) } })
             start = end
         }
+        progress?(entries.count, entries.count, "")
         return freed
     }
 

@@ -23,11 +23,16 @@ extension SnapshotStore {
     /// Rebuilds the whole catalog from the archives' manifests alone. Every archive is read
     /// through first (as `verify` does): a damaged one is never listed; it is moved into
     /// ``quarantineDirectory`` under its key and reported in ``ReindexReport/quarantined``.
-    public func reindex() throws -> ReindexReport {
+    ///
+    /// - Parameter progress: called before each archive is read and once when all are (see
+    ///   ``StoreProgress``); nil by default.
+    public func reindex(progress: StoreProgress? = nil) throws -> ReindexReport {
         var byTarget: [String: [CatalogEntry]] = [:]
         var skipped: [VerifyProblem] = []
         var damaged: [(key: String, problem: VerifyProblem)] = []
-        for key in archiveKeys() {
+        let keys = archiveKeys()
+        for (done, key) in keys.enumerated() {
+            progress?(done, keys.count, key)
             let p = path(forKey: key)
             let manifest: Manifest
             do { manifest = try readManifest(archivePath: p) } catch {
@@ -54,6 +59,7 @@ extension SnapshotStore {
                 damaged.append((key, VerifyProblem(kind: .corruptArchive, id: manifest.id, path: p, message: "archive \(p) cannot be read: \(error)")))
             }
         }
+        progress?(keys.count, keys.count, "")
         var quarantined: [VerifyProblem] = []
         do {
             try withWriteLock { () throws -> Void in

@@ -31,8 +31,9 @@ extension SnapshotStore {
         }
     }
 
-    /// One removal step; the caller holds the lock. Linear in the number of entries.
-    func performRemoval(_ entries: [CatalogEntry]) throws -> Int64 {
+    /// One removal step; the caller holds the lock. Linear in the number of entries. `progress`
+    /// hears of each archive before it is unlinked (the slow part on a large store).
+    func performRemoval(_ entries: [CatalogEntry], progress: StoreProgress? = nil) throws -> Int64 {
         let items = entries.map { RemovalIntent.Item(id: $0.id, key: $0.key, target: $0.target) }
         let intent: Data
         do { intent = try JSONEncoder().encode(RemovalIntent(entries: items)) } catch {
@@ -44,7 +45,7 @@ extension SnapshotStore {
         for (target, group) in Dictionary(grouping: items, by: \.target) {
             try catalog.append(group.map { .del($0.id) }, target: target)
         }
-        let freed = try unlinkArchives(items)
+        let freed = try unlinkArchives(items, progress: progress)
         do {
             try SystemIO.unlinkIfPresent(removalIntentPath)
             try SystemIO.fsyncDirectory(root)
@@ -56,11 +57,12 @@ extension SnapshotStore {
 
     /// Unlinks the archives, removes day/month/year directories left empty, and makes the
     /// directory changes durable before the intent may go. Returns the bytes unlinked.
-    private func unlinkArchives(_ items: [RemovalIntent.Item]) throws -> Int64 {
+    private func unlinkArchives(_ items: [RemovalIntent.Item], progress: StoreProgress?) throws -> Int64 {
         var freed: Int64 = 0
         var dirs = Set<String>()
         do {
-            for e in items {
+            for (done, e) in items.enumerated() {
+                progress?(done, items.count, e.id)
                 let p = path(forKey: e.key)
                 if let size = SystemIO.fileSize(p) { freed += size }
                 try SystemIO.unlinkIfPresent(p)
@@ -106,7 +108,7 @@ extension SnapshotStore {
         for (target, group) in Dictionary(grouping: pending, by: \.target) {
             try catalog.append(group.map { .del($0.id) }, target: target)
         }
-        _ = try unlinkArchives(items)
+        _ = try unlinkArchives(items, progress: nil)
         do {
             try SystemIO.unlinkIfPresent(removalIntentPath)
             try SystemIO.fsyncDirectory(root)

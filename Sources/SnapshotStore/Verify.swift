@@ -55,7 +55,10 @@ extension SnapshotStore {
     /// archives are neither reported as orphans nor left behind. If another process holds the lock
     /// (a prune in progress), the archives its intent names are not reported, and catalog entries
     /// that disappear while verify runs are not reported as missing.
-    public func verify(_ selected: [ResolvedSnapshotOrEntry]? = nil) -> VerifyReport {
+    ///
+    /// - Parameter progress: called before each archive is checked and once when all are (see
+    ///   ``StoreProgress``); nil by default.
+    public func verify(_ selected: [ResolvedSnapshotOrEntry]? = nil, progress: StoreProgress? = nil) -> VerifyReport {
         let beingRemoved = finishInterruptedRemovalIfPossible()
         var problems: [VerifyProblem] = []
         var entries: [CatalogEntry] = []
@@ -79,7 +82,11 @@ extension SnapshotStore {
                                               message: "archive \(path(forKey: key)) is not in the catalog; run `gbsnap reindex` to add it (or to quarantine it if it is damaged)"))
             }
         }
+        let total = entries.count + archivesOutsideCatalog.count
+        var done = 0
         for e in entries {
+            progress?(done, total, e.id)
+            done += 1
             let p = path(forKey: e.key)
             guard let size = SystemIO.fileSize(p) else {
                 problems.append(VerifyProblem(kind: .missingArchive, id: e.id, path: p, message: "snapshot \(e.id): archive \(p) is missing"))
@@ -94,6 +101,8 @@ extension SnapshotStore {
         }
         var catalogued = Set(entries.map(\.id))
         for p in archivesOutsideCatalog {
+            progress?(done, total, p)
+            done += 1
             if let problem = checkArchive(p, id: nil) {
                 problems.append(problem)
             } else if let found = compareWithCatalog(p) {
@@ -101,6 +110,7 @@ extension SnapshotStore {
                 if let problem = found.problem { problems.append(problem) }
             }
         }
+        progress?(total, total, "")
         problems = droppingConcurrentRemovals(problems, entries: entries).map { p in
             var p = p
             if p.nextStep == nil { p.nextStep = Self.nextStep(for: p, catalogued: p.id.map(catalogued.contains) ?? false) }
