@@ -70,6 +70,7 @@ let package = Package(
         ]),
         .target(name: "Snapshotter", dependencies: [
             "Capture", "SnapshotStore", "GBSnapCore",
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Daemon", dependencies: [
@@ -113,6 +114,10 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "GBSnapTestSupport", "gbsnap"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "GBSnapTestSupport", "gbsnap",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -31,12 +31,50 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// Why the daemon could not start.
+/// Why the daemon could not start, or stopped on its own. The description is one sentence naming
+/// the input and what is wrong (the CLI prints it after `gbsnap: `); ``code`` says which failure it
+/// is and ``underlying`` keeps the error underneath (a `ConfigErrors`, a `StoreError`, ...) for
+/// callers that match on it.
 public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    /// Which failure; extensible, so new codes never break a `switch` of callers (match with `==`).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case invalidConfig = "invalid config"
+            case storeUnavailable = "store unavailable"
+            case storeLocked = "store locked"
+            case storeFailed = "store failed"
+            case serviceFailed = "service failed"
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The config file cannot be read or is invalid.
+        public static let invalidConfig = Code(.invalidConfig)
+        /// The store cannot be opened, or the snapshotter cannot be set up in it.
+        public static let storeUnavailable = Code(.storeUnavailable)
+        /// The store is served by another daemon, or its lock cannot be taken.
+        public static let storeLocked = Code(.storeLocked)
+        /// A snapshot could not be stored and the store fails its write probe: the daemon stopped.
+        public static let storeFailed = Code(.storeFailed)
+        /// One of the daemon's services stopped with an error.
+        public static let serviceFailed = Code(.serviceFailed)
+
+        public var description: String { base.rawValue }
+    }
+
+    /// Which failure this is.
+    public var code: Code
+    /// The error underneath, if there is one.
+    public var underlying: (any Error)?
     /// One sentence naming the input and what is wrong.
     public var description: String
 
-    init(_ description: String) { self.description = description }
+    init(_ code: Code, underlying: (any Error)? = nil, _ description: String) {
+        self.code = code
+        self.underlying = underlying
+        self.description = description
+    }
 }
 
 /// `gbsnap run`: the scheduler, retention and systemd integration as swift-service-lifecycle
@@ -59,28 +97,29 @@ public enum Daemon {
         let logger = options.logger
         let config: ConfigFile
         do { config = try ConfigFile.load(path: options.configPath) } catch {
-            throw DaemonError("config \(options.configPath) is invalid: \(error)")
+            throw DaemonError(.invalidConfig, underlying: error, "config \(options.configPath) is invalid: \(error)")
         }
         let root = storeRoot(override: options.storeOverride, config: config)
         let store: SnapshotStore
-        do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError("\(error)") }
+        do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError(.storeUnavailable, underlying: error, "\(error)") }
         let lockPath = "\(store.root)/daemon.lock"
         let lock: FileLock?
         do { lock = try FileLock.acquire(lockPath, mode: .exclusive, timeout: 0) } catch {
-            throw DaemonError("cannot lock store \(store.root) for the daemon: \(error)")
+            throw DaemonError(.storeLocked, underlying: error, "cannot lock store \(store.root) for the daemon: \(error)")
         }
         guard let lock else {
             let holder = FileLock.holderPID(lockPath).map { "pid \($0)" } ?? "another process"
-            throw DaemonError("store \(store.root) is already served by gbsnap daemon \(holder)")
+            throw DaemonError(.storeLocked, "store \(store.root) is already served by gbsnap daemon \(holder)")
         }
         defer { lock.unlock() }
         adoptUncataloguedArchives(store, logger: logger)
         let snapshotter: Snapshotter
-        do { snapshotter = try Snapshotter(store: store, logger: logger) } catch { throw DaemonError("\(error)") }
+        do { snapshotter = try Snapshotter(store: store, logger: logger) } catch {
+            throw DaemonError(.storeUnavailable, underlying: error, "\(error)")
+        }
 
         let notifier = SystemdNotifier()
         let state = DaemonState(config: config)
-        let runner = CaptureRunner(snapshotter: snapshotter, maxConcurrent: config.maxConcurrent, logger: logger)
         logger.info("daemon starting", metadata: [
             "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
@@ -93,8 +132,8 @@ public enum Daemon {
         }
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
                                       state: state, notifier: notifier, logger: logger))
-        services.append(RetentionService(store: store, state: state, logger: logger))
-        services.append(SchedulerService(store: store, state: state, runner: runner, notifier: notifier,
+        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger))
+        services.append(SchedulerService(taker: snapshotter, state: state, clock: SystemSchedulerClock(), notifier: notifier,
                                          gracePeriod: options.gracePeriod, logger: logger))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
@@ -103,7 +142,8 @@ public enum Daemon {
             logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
             notifier.notify("STOPPING=1\nSTATUS=failed: \(error)")
             await snapshotter.shutdown()
-            throw error as? DaemonError ?? DaemonError("the daemon stopped because one of its services failed: \(error)")
+            throw error as? DaemonError
+                ?? DaemonError(.serviceFailed, underlying: error, "the daemon stopped because one of its services failed: \(error)")
         }
         await snapshotter.shutdown()
         logger.info("daemon stopped")

@@ -5,13 +5,17 @@ import Logging
 import Retention
 import ServiceLifecycle
 import SnapshotStore
+import Snapshotter
 
 /// Prunes the store on `retention.schedule` (default `@hourly`) with the running config's policy.
 /// Without a `retention:` section it only waits for a reload that adds one.
 struct RetentionService: Service {
-    let store: SnapshotStore
+    /// Pruning takes the store lock, deletes archives and rewrites the catalog: blocking work, so
+    /// it runs on the store threads.
+    let workers: StoreWorkers
     let state: DaemonState
     let logger: Logger
+    var clock: any SchedulerClock = SystemSchedulerClock()
     /// Longest single sleep, so a reload or a wall-clock change is noticed.
     let maxNap: Duration = .seconds(5)
 
@@ -24,7 +28,7 @@ struct RetentionService: Service {
         while !Task.isCancelled {
             let (config, generation) = await state.current()
             guard let policy = config.retention else {
-                guard await nap(maxNap) else { return }
+                guard await sleep(maxNap) else { return }
                 continue
             }
             let cron: CronExpression
@@ -33,30 +37,39 @@ struct RetentionService: Service {
                     logger.error("retention schedule is invalid; not pruning", metadata: ["schedule": "\(policy.schedule)", "error": "\(error)"])
                     reportedInvalid = policy.schedule
                 }
-                guard await nap(maxNap) else { return }
+                guard await sleep(maxNap) else { return }
                 continue
             }
-            guard let due = cron.next(after: Date(), in: policy.timeZone) else {
-                guard await nap(maxNap) else { return }
+            guard let due = cron.next(after: clock.now(), in: policy.timeZone) else {
+                guard await sleep(maxNap) else { return }
                 continue
             }
             var reloaded = false
-            while Date() < due {
-                guard await nap(min(maxNap, .seconds(max(0, due.timeIntervalSinceNow)))) else { return }
-                if Date() < due, await state.generation != generation { reloaded = true; break }
+            while clock.now() < due {
+                guard await sleep(min(maxNap, .seconds(max(0, due.timeIntervalSince(clock.now()))))) else { return }
+                if clock.now() < due, await state.generation != generation { reloaded = true; break }
             }
             if reloaded { continue }
-            prune(policy)
+            await prune(policy)
         }
     }
 
-    func prune(_ policy: RetentionPolicy) {
+    /// False when cancelled.
+    private func sleep(_ duration: Duration) async -> Bool {
+        do { try await clock.sleep(for: duration) } catch { return false }
+        return true
+    }
+
+    func prune(_ policy: RetentionPolicy) async {
         do {
-            let result = try store.prune(policy: policy, now: Date())
+            let now = clock.now()
+            let result = try await workers.run { store in try store.prune(policy: policy, now: now) }
             logger.info("retention run", metadata: [
                 "removed": "\(result.removedIDs.count)", "bytes_freed": "\(result.bytesFreed)", "skipped": "\(result.skipped.count)",
             ])
             for skip in result.skipped { logger.warning("\(skip)") }
+        } catch is CancellationError {
+            return  // shutdown came first
         } catch {
             logger.error("retention run failed", metadata: ["error": "\(error)"])
         }

@@ -7,17 +7,24 @@ import SnapshotStore
 /// Takes snapshots: captures every requested kind of one target (Capture), then archives the
 /// bodies with their manifest into the store (SnapshotStore). Used by `gbsnap capture` and by the
 /// daemon, so both record exactly the same thing.
+///
+/// The HTTP side runs on the capturer's event loops; everything that blocks on the disk (archive
+/// writing, gzip, fsyncs, the store lock) runs on ``workers``, never on the cooperative pool.
 public final class Snapshotter: Sendable {
     public let store: SnapshotStore
+    /// The threads that do this snapshotter's store work; callers may run their own store calls on them.
+    public let workers: StoreWorkers
     let capturer: Capturer
     let temporaryDirectory: String
     let logger: Logger
 
     /// Creates a snapshotter writing into `store`; capture bodies stream into a private temp
-    /// directory under the store's `.tmp`.
-    public init(store: SnapshotStore, logger: Logger = Logger(label: "gbsnap.snapshot")) throws {
+    /// directory under the store's `.tmp`; store work runs on `storeThreads` threads of its own.
+    public init(store: SnapshotStore, logger: Logger = Logger(label: "gbsnap.snapshot"),
+                storeThreads: Int = StoreWorkers.defaultThreads) throws {
         self.store = store
         self.temporaryDirectory = try store.makeTemporaryDirectory()
+        self.workers = StoreWorkers(store: store, threads: storeThreads)
         self.capturer = Capturer(temporaryDirectory: temporaryDirectory, logger: logger)
         self.logger = logger
     }
@@ -54,7 +61,7 @@ public final class Snapshotter: Sendable {
         let id = SnapshotID.make(target: request.target.name, at: scheduledAt ?? started)
         let manifest = Manifest(id: id, target: .init(name: request.target.name, url: request.target.redactedBaseURL, labels: request.target.labels),
                                 schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records)
-        let entry = try store.write(manifest: manifest, files: files)
+        let entry = try await workers.run { [files] store in try store.write(manifest: manifest, files: files) }
         // A failed snapshot of a target that is down is logged by the daemon once per change, not per firing.
         logger.log(level: entry.status == .failed ? .debug : .info, "stored snapshot", metadata: [
             "id": "\(entry.id)", "target": "\(entry.target)", "status": "\(entry.status.rawValue)",
@@ -72,9 +79,10 @@ public final class Snapshotter: Sendable {
         }
     }
 
-    /// Closes the HTTP client and removes the temp directory.
+    /// Closes the HTTP client, stops the store threads and removes the temp directory.
     public func shutdown() async {
         try? await capturer.shutdown()
+        await workers.shutdown()
         try? FileManager.default.removeItem(atPath: temporaryDirectory)
     }
 }

@@ -1,0 +1,37 @@
+import Capture
+import Foundation
+import SnapshotStore
+import Snapshotter
+
+/// What the scheduler needs from the snapshot side: take one snapshot, and the few store reads
+/// around it. `Snapshotter` is the real one (its store work runs on its own threads); tests inject
+/// a fake that records each capture and finishes it when the test says.
+protocol SnapshotTaking: Sendable {
+    /// Captures and stores one snapshot (see `Snapshotter.take`).
+    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> CatalogEntry
+    /// Throws when no snapshot can be stored any more (the store is gone, read-only or replaced).
+    func checkWritable() async throws
+    /// `artifact: reason` for each failed artifact of a stored snapshot, for the log; empty when unknown.
+    func failureReasons(of entry: CatalogEntry) async -> [String]
+    /// Every snapshot in the catalog (for catch-up at start).
+    func catalog() async throws -> [CatalogEntry]
+}
+
+extension Snapshotter: SnapshotTaking {
+    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> CatalogEntry {
+        try await take(request, schedule: schedule, scheduledAt: Optional(scheduledAt))
+    }
+
+    func checkWritable() async throws {
+        try await workers.run { store in try store.checkWritable() }
+    }
+
+    func failureReasons(of entry: CatalogEntry) async -> [String] {
+        let manifest = try? await workers.run { store in try store.readManifest(archivePath: store.path(forKey: entry.key)) }
+        return manifest?.artifacts.compactMap { a in a.error.map { "\(a.name): \($0)" } } ?? []
+    }
+
+    func catalog() async throws -> [CatalogEntry] {
+        try await workers.run { store in try store.list(ListFilter()) }
+    }
+}
