@@ -56,7 +56,7 @@ let package = Package(
             "ArchiveIO", "GBSnapCore", "Retention", "JSONScan",
         ]),
         .target(name: "Config", dependencies: [
-            "Cron", "Scheduling", "Retention", "GBSnapCore",
+            "Cron", "Scheduling", "Retention", "GBSnapCore", "Triggers",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Capture", dependencies: [
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Units"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.

@@ -34,6 +34,9 @@ public struct ConfigFile: Sendable {
         self.retention = retention
     }
 
+    /// `triggers:`, in file order, with targets resolved and `defaults:` kinds and params applied.
+    public var triggers: [ConfiguredTrigger] = []
+
     /// Credential and CA files the config names (auth token and password files, TLS files), with
     /// their positions, in file order.
     public var referencedFiles: [ReferencedFile] = []

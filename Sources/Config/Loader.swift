@@ -11,7 +11,7 @@ struct Loader {
     /// Credential and CA files the config names, where it names them.
     var files: [ReferencedFile] = []
 
-    static let topKeys = ["store", "max_concurrent", "defaults", "targets", "schedules", "retention"]
+    static let topKeys = ["store", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
     static let targetFieldKeys = ["pprof_prefix", "vars_path", "labels", "headers", "auth", "tls", "connect_timeout",
                                   "timeout", "max_artifact_bytes"]
     static let targetKeys = ["name", "url"] + targetFieldKeys
@@ -57,12 +57,16 @@ struct Loader {
         var schedules: [ConfiguredSchedule] = []
         if let s = byKey["schedules"] { schedules = readSchedules(s.value, targets: targets, defaults: scheduleDefaults) }
 
+        var triggers: [ConfiguredTrigger] = []
+        if let t = byKey["triggers"] { triggers = readTriggers(t.value, targets: targets, defaults: scheduleDefaults) }
+
         var retention: RetentionPolicy? = nil
         if let r = byKey["retention"] { retention = readRetention(r.value) }
 
         var config = ConfigFile(fileName: reader.file, store: store, maxConcurrent: maxConcurrent, targets: targets,
                                 schedules: schedules, retention: retention)
         config.referencedFiles = files
+        config.triggers = triggers
         return config
     }
 

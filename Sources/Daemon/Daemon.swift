@@ -124,6 +124,13 @@ public enum Daemon {
             "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
         ])
+        if !config.triggers.isEmpty {
+            // Rules are validated (config check) but this version's daemon does not poll them yet: say so, never silently.
+            logger.warning("triggers are not run by this version of the daemon", metadata: [
+                "triggers": "\(config.triggers.map(\.rule.name).joined(separator: ","))",
+                "see": "docs/triggers.md",
+            ])
+        }
 
         var services: [any Service] = []
         if let interval = SystemdNotifier.watchdogInterval() {

@@ -35,7 +35,8 @@ extension GBSnapCommand {
             for w in warnings { FileHandle.standardError.write(Data("\(w.description)\n".utf8)) }
             let rules = config.retention.map { "\($0.rules.count) retention rule\($0.rules.count == 1 ? "" : "s")" } ?? "no retention"
             let summary = "\(config.targets.count) target\(config.targets.count == 1 ? "" : "s"), "
-                + "\(config.schedules.count) schedule\(config.schedules.count == 1 ? "" : "s"), \(rules)"
+                + "\(config.schedules.count) schedule\(config.schedules.count == 1 ? "" : "s"), "
+                + (config.triggers.isEmpty ? "" : "\(config.triggers.count) trigger\(config.triggers.count == 1 ? "" : "s"), ") + rules
             guard warnings.isEmpty || allowMissingFiles else {
                 Console.error("\(file): \(warnings.count) file\(warnings.count == 1 ? "" : "s") cannot be read (see above); "
                     + "fix them, or give --allow-missing-files to check only the shape")
