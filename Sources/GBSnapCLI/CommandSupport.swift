@@ -3,9 +3,6 @@ import Config
 import Foundation
 import GBSnapCore
 import SnapshotStore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // What the subcommands share: the store option, failure reporting, output, config loading. Typed option values are
 // in ArgumentValues.swift.
@@ -115,13 +112,7 @@ struct FileOutput {
     }
 
     mutating func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }  // stdout closed (e.g. piped into head): nothing more to do
-            offset += n
-        }
+        SystemIO.writeUntilClosed(fd, buffer)  // stdout closed (piped into head): nothing more to do
         buffer.removeAll(keepingCapacity: true)
     }
 }

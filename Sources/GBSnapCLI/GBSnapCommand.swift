@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import SnapshotStore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The `gbsnap` root command. Each subcommand lives in its own file, parses, and calls library code.
 public struct GBSnapCommand: AsyncParsableCommand {

@@ -145,6 +145,49 @@ public enum SystemIO {
     public static var currentProcessID: Int32 { getpid() }
 
     /// Whether a descriptor (1 for stdout, 2 for stderr) is a terminal.
+    /// Sends one datagram to a Unix socket (`@name` is an abstract address): systemd's notify protocol.
+    /// Returns whether all of it was sent; failures are not errors for callers (the listener may be gone).
+    public static func sendDatagram(_ message: [UInt8], toUnixSocket socketPath: String) -> Bool {
+        var pathBytes = Array(socketPath.utf8)
+        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
+        var address = sockaddr_un()
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard pathBytes.count < capacity else { return false }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in pathBytes.enumerated() { raw[i] = b }
+        }
+        // Abstract addresses are exactly as long as their name; paths include the NUL.
+        let length = MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let sent = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(length)) }
+            }
+        }
+        return sent == message.count
+    }
+
+    /// `CLOCK_MONOTONIC` in microseconds.
+    public static func monotonicMicroseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1_000
+    }
+
+    /// Writes `bytes` to `fd` until done or the reader is gone (EPIPE, a closed pipe: `gbsnap list | head`).
+    public static func writeUntilClosed(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            offset += n
+        }
+    }
+
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// Why this process cannot read the file at `path` (`does not exist`, `is not readable: …`,

@@ -7,7 +7,10 @@ import Units
 public enum TrendHTML {
     /// The whole page.
     public static func render(_ report: TrendReport) -> String {
-        var body = "<header><h1>trend of \(escape(report.target))</h1><p>\(escape(TrendRender.header(report)))</p></header>\n"
+        let summary = TrendRender.header(report)
+        let lead = "trend of \(report.target): "
+        var body = "<header><h1>trend of \(escape(report.target))</h1><p>"
+            + escape(summary.hasPrefix(lead) ? String(summary.dropFirst(lead.count)) : summary) + "</p></header>\n"
         for r in report.restarts {
             body += "<p class=\"restart\">restart between <code>\(escape(r.after))</code> and <code>\(escape(r.before))</code>: "
                 + "\(escape(r.reasons.joined(separator: "; "))); growth across it is not counted</p>\n"
