@@ -67,6 +67,8 @@ extension TrendBuilder {
             guard key.family != .cum else { continue }
             let cumulative = Self.isCumulative(kind: key.kind, name: key.family == .flat ? sampleTypes[key.kind]?.type ?? "" : key.name)
             guard !cumulative else { continue }
+            // A goroutine profile's flat values all sit in runtime.gopark; its growth is ranked as goroutine groups.
+            if key.family == .flat && (key.kind == "goroutine" || key.kind == "goroutineleak") { continue }
             // Functions and groups must be a visible share of their kind; totals and runtime figures of themselves.
             let scaleKind = key.family == .group ? "goroutines" : key.kind
             let scale = key.family == .flat || key.family == .group ? (kindMax[scaleKind] ?? 0) : (values.compactMap { $0 }.max() ?? 0)
