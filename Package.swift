@@ -2,10 +2,10 @@
 import PackageDescription
 
 /// One module per concept. Pure value-type cores (CivilTime, Cron, Scheduling, Retention, Profiles,
-/// Diff) have no I/O; C interop lives only in ArchiveIO; the CLI parses and delegates.
+/// Diff, Trend, Triggers) have no I/O; C interop lives only in ArchiveIO, syscalls in SystemIO; the CLI parses and delegates.
 let package = Package(
     name: "gbsnap",
-    platforms: [.macOS(.v13)],
+    // Linux only (systemd, flock, Linux socket and file APIs behind SystemIO); no Apple platform is claimed.
     products: [
         .executable(name: "gbsnap", targets: ["gbsnap"]),
     ],
