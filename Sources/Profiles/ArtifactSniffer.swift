@@ -204,7 +204,10 @@ public enum ArtifactSniffer {
     static func describeStart(_ prefix: some Collection<UInt8>) -> String {
         let first = Array(prefix.prefix(48))
         let printable = first.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }
-        if printable {
+        // High bytes count as text only when they are valid UTF-8 (the cut at 48 bytes may split one character),
+        // so random bytes without control characters (0.3 % of 48-byte runs) still print as hex.
+        let validUTF8 = (0...min(3, first.count)).contains { String(validating: first.dropLast($0), as: UTF8.self) != nil }
+        if printable && validUTF8 {
             return "\"\(excerpt(Substring(String(decoding: first, as: UTF8.self)), limit: 40))\""
         }
         let hex = first.prefix(8).map { byte in

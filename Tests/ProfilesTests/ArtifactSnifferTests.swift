@@ -71,4 +71,15 @@ struct ArtifactSnifferTests {
             #expect(ArtifactSniffer.format(of: bytes) == nil, "\(bytes)")
         }
     }
+
+    @Test("random bytes are quoted in hex even without control characters; UTF-8 text is quoted as text")
+    func randomHighBytes() throws {
+        // 48 bytes of noise with no control character: not valid UTF-8, so hex.
+        let noise: [UInt8] = (0..<48).map { i in i % 3 == 0 ? 0x34 : UInt8(0xE9 - i % 5) }
+        let m = try #require(ArtifactSniffer.mismatch(noise, expected: .expvar))
+        #expect(m.description.contains("starts with bytes 34 e8 e7 34"), "\(m.description)")
+        let text = Array("Grüße aus dem Proxy: bitte anmelden, Sitzung abgelaufen …".utf8)
+        let t = try #require(ArtifactSniffer.mismatch(text, expected: .expvar))
+        #expect(t.description.contains("starts with \"Grüße aus dem Proxy"), "\(t.description)")
+    }
 }
