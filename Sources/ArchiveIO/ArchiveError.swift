@@ -26,8 +26,11 @@ public struct ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String {
-        var s = "\(path): cannot \(operation.rawValue)"
+    public var description: String { "\(path): \(problem)" }
+
+    /// The failure without the path, for messages that already name the archive.
+    public var problem: String {
+        var s = "cannot \(operation.rawValue)"
         if let member { s += " for member \"\(member)\"" }
         return s + ": \(message)"
     }

@@ -147,8 +147,8 @@ public enum SnapshotDiffRender {
         return out
     }
 
-    /// HTML-escapes text for element content and attribute values.
-    static func esc(_ s: String) -> String {
+    /// HTML-escapes text for element content and attribute values (every HTML report uses this one).
+    public static func esc(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.count)
         for ch in s {

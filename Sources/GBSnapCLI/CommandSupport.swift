@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import Diff
 import Foundation
 import GBSnapCore
 import SnapshotStore
@@ -137,5 +138,31 @@ enum ConfigLoading {
             lines.append("gbsnap: \(file): \(errors.count) error\(errors.count == 1 ? "" : "s") (see above); nothing was done")
         }
         return lines.map { $0 + "\n" }.joined()
+    }
+}
+
+/// Writes a command's output to `--output` (atomically) or stdout.
+enum OutputFile {
+    /// Colour and shortening only for a terminal on stdout, and no colour when NO_COLOR is set (no-color.org).
+    static func textStyle(output: String?) -> TextStyle {
+        guard output == nil, SystemIO.isTerminal(1) else { return .plain }
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
+    }
+
+    static func write(_ bytes: [UInt8], to output: String?) throws {
+        if let output {
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                let folder = SystemIO.parentDirectory(of: output)
+                throw DiffOutputError(path: output, reason: SystemIO.isDirectory(folder)
+                    ? error.localizedDescription : "the folder \(folder) does not exist; create it or choose another --output")
+            }
+        } else {
+            var out = FileOutput.standardOutput
+            out.buffer = bytes
+            out.flush()
+        }
     }
 }

@@ -128,12 +128,7 @@ extension GBSnapCommand {
             return TableBounds(limit: limit == 0 ? nil : limit, all: all)
         }
 
-        /// Colour and shortening only for a terminal on stdout, and no colour when NO_COLOR is set (no-color.org).
-        var textStyle: TextStyle {
-            guard output == nil, SystemIO.isTerminal(1) else { return .plain }
-            let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-            return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
-        }
+        var textStyle: TextStyle { OutputFile.textStyle(output: output) }
 
         /// Writes to `--output` or stdout.
         func emit(_ bytes: [UInt8]) throws {

@@ -28,11 +28,12 @@ extension GBSnapCommand {
             try await reportingFailures {
                 let loaded = try config.map(ConfigLoading.load)
                 let store = try SnapshotStore(root: storeOptions.location(config: loaded?.store).root, create: false)
-                let report = try StatusReport.compute(store: store, config: loaded, now: Date())
+                let now = Date()
+                let report = try StatusReport.compute(store: store, config: loaded, now: now)
                 if json {
                     try Console.printJSON(report)
                 } else {
-                    print(report.text(), terminator: "")
+                    print(report.text(now: now), terminator: "")
                 }
                 if !report.healthy { throw ExitCode(1) }
             }
@@ -147,11 +148,10 @@ struct StatusReport: Encodable {
 
     static func age(_ seconds: Double) -> String { DurationParser.format(.seconds(Int64(max(0, seconds).rounded()))) }
 
-    func text() -> String {
+    func text(now: Date) -> String {
         var out = daemonRunning
             ? "daemon: pid \(daemonPID.map(String.init) ?? "?") serves \(store)\n"
             : "daemon: none serves \(store)\n"
-        let now = Date()
         let rows = targets.map { r in
             [r.target,
              r.lastTakenAt.map { "\(SnapshotDiffReport.formatTime($0)) (\(Self.age(now.timeIntervalSince($0))) ago)" } ?? "-",

@@ -106,11 +106,7 @@ extension GBSnapCommand {
             }
         }
 
-        var textStyle: TextStyle {
-            guard output == nil, SystemIO.isTerminal(1) else { return .plain }
-            let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-            return TextStyle(color: !noColor, width: SystemIO.terminalColumns(1))
-        }
+        var textStyle: TextStyle { OutputFile.textStyle(output: output) }
     }
 }
 
@@ -168,22 +164,31 @@ struct TrendSelection {
         return TrendSelection(entries: entries, since: start)
     }
 
-    /// A snapshot for the builder: the manifest from the archive, then every wanted member in one pass.
+    /// A snapshot for the builder: the manifest and every wanted member, in one pass over the archive.
     static func snapshot(_ entry: CatalogEntry, store: SnapshotStore, kinds: Set<String>?) throws -> TrendBuilder.Snapshot {
-        let resolved = try store.resolve(entry)
         var members: [String: String] = [:]
         var names: [String: String] = [:]
-        for record in resolved.manifest.artifacts where record.status == .ok {
-            guard let member = record.member, members[record.kind] == nil,
-                  TrendBuilder.readableKinds.contains(record.kind), kinds?.contains(record.kind) ?? true else { continue }
-            members[record.kind] = member
-            names[record.kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
+        let read: (snapshot: ResolvedSnapshot, members: [String: [UInt8]])
+        do {
+            read = try store.readSnapshot(entry) { manifest in
+                for record in manifest.artifacts where record.status == .ok {
+                    guard let member = record.member, members[record.kind] == nil,
+                          TrendBuilder.readableKinds.contains(record.kind), kinds?.contains(record.kind) ?? true else { continue }
+                    members[record.kind] = member
+                    names[record.kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
+                }
+                return Set(members.values)
+            }
+        } catch {
+            // One bad archive stops the trend (a series with a silent hole would mislead); say how to get past it.
+            throw TrendSelectionError(message: "gbsnap trend: snapshot \(entry.id) cannot be read: \(error) (gbsnap verify \(entry.id) "
+                + "checks it, gbsnap rm \(entry.id) drops it, --since/--until or --last leave it out)")
         }
-        let bytes = try store.readArtifacts(resolved, members: Set(members.values))
+        let (resolved, bytes) = read
         return TrendBuilder.Snapshot(
             id: resolved.id, target: resolved.manifest.target.name, takenAt: resolved.takenAt,
             kinds: members.keys.sorted(), artifactNames: names,
-            load: { kind in
+            load: { [members] kind in
                 guard let member = members[kind], let data = bytes[member] else { throw MissingArtifact(snapshot: resolved.id, kind: kind) }
                 return data
             })
@@ -194,23 +199,4 @@ struct TrendSelection {
 struct TrendSelectionError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
-}
-
-/// Writes a command's output to `--output` (atomically) or stdout.
-enum OutputFile {
-    static func write(_ bytes: [UInt8], to output: String?) throws {
-        if let output {
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                let folder = SystemIO.parentDirectory(of: output)
-                throw DiffOutputError(path: output, reason: SystemIO.isDirectory(folder)
-                    ? error.localizedDescription : "the folder \(folder) does not exist; create it or choose another --output")
-            }
-        } else {
-            var out = FileOutput.standardOutput
-            out.buffer = bytes
-            out.flush()
-        }
-    }
 }

@@ -32,7 +32,7 @@ extension SnapshotStore {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(error)", input: .path(archive), underlying: error)
+            throw StoreError(.corruptArchive, "archive \(archive) is damaged: \(StoreError.damage(error, in: archive))", input: .path(archive), underlying: error)
         }
         let exists = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)) != nil }  // lstat: links too
         let isNew = !exists(directory)

@@ -251,20 +251,24 @@ public final class SnapshotStore: Sendable {
             throw StoreError(.missingArchive, "archive \(archivePath) is missing", input: .path(archivePath))
         }
         do {
-            let reader = try TarGzReader(path: archivePath)
-            guard let first = try reader.nextMember() else {
-                throw StoreError(.corruptArchive, "archive \(archivePath) is empty or damaged: it has no manifest.json", input: .path(archivePath))
-            }
-            guard first.path == Self.manifestMember, first.type == .regular else {
-                throw StoreError(.corruptArchive, "archive \(archivePath) is not a gbsnap snapshot: its first member is \"\(first.path)\", not manifest.json", input: .path(archivePath))
-            }
-            let bytes = try reader.readAll(limit: Self.maxManifestBytes)
-            return try Self.decodeManifest(bytes, archivePath: archivePath)
+            return try Self.readManifestMember(TarGzReader(path: archivePath), archivePath: archivePath)
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(archivePath) is damaged: \(error)", input: .path(archivePath), underlying: error)
+            throw StoreError(.corruptArchive, "archive \(archivePath) is damaged: \(StoreError.damage(error, in: archivePath))", input: .path(archivePath), underlying: error)
         }
+    }
+
+    /// Reads the manifest, the first member of every archive, from an opened reader (which is left after it).
+    static func readManifestMember(_ reader: TarGzReader, archivePath: String) throws -> Manifest {
+        guard let first = try reader.nextMember() else {
+            throw StoreError(.corruptArchive, "archive \(archivePath) is empty or damaged: it has no manifest.json", input: .path(archivePath))
+        }
+        guard first.path == Self.manifestMember, first.type == .regular else {
+            throw StoreError(.corruptArchive, "archive \(archivePath) is not a gbsnap snapshot: its first member is \"\(first.path)\", not manifest.json", input: .path(archivePath))
+        }
+        let bytes = try reader.readAll(limit: Self.maxManifestBytes)
+        return try Self.decodeManifest(bytes, archivePath: archivePath)
     }
 
     static func decodeManifest(_ bytes: [UInt8], archivePath: String) throws(StoreError) -> Manifest {
@@ -312,7 +316,7 @@ public final class SnapshotStore: Sendable {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: \(error)", input: .path(snapshot.archivePath),
+            throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) is damaged: \(StoreError.damage(error, in: snapshot.archivePath))", input: .path(snapshot.archivePath),
                              underlying: error)
         }
         throw StoreError(.corruptArchive, "archive \(snapshot.archivePath) has no member \(member)", input: .path(snapshot.archivePath))

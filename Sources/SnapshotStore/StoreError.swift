@@ -1,3 +1,4 @@
+import ArchiveIO
 import GBSnapCore
 
 /// Why a store operation failed, naming the input (selector, file, target) and the problem.
@@ -54,5 +55,14 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     static func io(_ error: any Error, doing what: String, input: Input? = nil) -> StoreError {
         StoreError(.io, "cannot \(what): \(error)", input: input, underlying: error)
+    }
+}
+
+extension StoreError {
+    /// What went wrong reading the archive at `path`, for "archive PATH is damaged: …": an ``ArchiveError``
+    /// without its own copy of the path.
+    static func damage(_ error: any Error, in path: String) -> String {
+        if let e = error as? ArchiveError, e.path == path { return e.problem }
+        return "\(error)"
     }
 }

@@ -208,7 +208,7 @@ extension SnapshotStore {
         } catch let e as StoreError {
             return VerifyProblem(kind: e.code == .missingArchive ? .missingArchive : .corruptArchive, id: id, path: path, message: e.description)
         } catch {
-            return VerifyProblem(kind: .corruptArchive, id: id, path: path, message: "archive \(path) is damaged: \(error)")
+            return VerifyProblem(kind: .corruptArchive, id: id, path: path, message: "archive \(path) is damaged: \(StoreError.damage(error, in: path))")
         }
     }
 }

@@ -53,7 +53,7 @@ extension TrendBuilder {
         var growerSeries = Set<Int>()
         var assessments: [Int: GrowthAssessment] = [:]
 
-        for (i, s) in series.enumerated() {
+        for (i, s) in series.enumerated() where s.key.family != .cum {
             let points = self.points(s)
             let values = points.map { $0.value.isNaN ? nil : $0.value }
             let key = s.key
@@ -62,9 +62,8 @@ extension TrendBuilder {
             case .runtime: runtime.append(.init(kind: key.kind, name: key.name, unit: s.unit, values: values))
             case .flat: functionCandidates[key.kind, default: []].append((values.compactMap { $0 }.max() ?? 0, i))
             case .group: groupCandidates.append((values.compactMap { $0 }.max() ?? 0, i))
-            case .cum: break
+            case .cum: continue  // shown beside their flat series below, never ranked
             }
-            guard key.family != .cum else { continue }
             let cumulative = Self.isCumulative(kind: key.kind, name: key.family == .flat ? sampleTypes[key.kind]?.type ?? "" : key.name)
             guard !cumulative else { continue }
             // A goroutine profile's flat values all sit in runtime.gopark; its growth is ranked as goroutine groups.

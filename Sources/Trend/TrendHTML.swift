@@ -33,7 +33,7 @@ public enum TrendHTML {
                 + String(format: "did not fall in %.0f%% of steps, tau %.2f, seen in %d of %d points", g.consistency * 100, g.tau, g.seenIn, report.points.count)
                 + "</p>\n"
             if let hint = g.hint { body += "<p class=\"hint\">\(escape(hint))</p>\n" }
-            body += chart(values, unit: g.unit, report: report, label: g.name) + "</article>\n"
+            body += chart(values, unit: g.unit, report: report, label: g.name, grower: true) + "</article>\n"
         }
         body += "</section>\n<section id=\"totals\"><h2>totals</h2>\n"
         for line in report.series.totals {
@@ -79,7 +79,7 @@ public enum TrendHTML {
         """
 
     /// A line chart: x is time, y the value; breaks where a point has no value; dashed marks at restarts.
-    static func chart(_ values: [Double?], unit: String, report: TrendReport, label: String) -> String {
+    static func chart(_ values: [Double?], unit: String, report: TrendReport, label: String, grower: Bool = false) -> String {
         let w = 720.0, h = 170.0, left = 70.0, right = 10.0, top = 10.0, bottom = 24.0
         let times = report.points.map { $0.takenAt.timeIntervalSince1970 }
         let present = values.compactMap { $0 }
@@ -92,8 +92,7 @@ public enum TrendHTML {
         let span = max(t1 - t0, 1)
         func x(_ t: Double) -> Double { left + (t - t0) / span * (w - left - right) }
         func y(_ v: Double) -> Double { top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom) }
-        let isGrower = !report.series.totals.contains { $0.values == values } && !report.series.runtime.contains { $0.values == values }
-        let lineClass = isGrower ? "line" : "series-line"
+        let lineClass = grower ? "line" : "series-line"
         var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escape(label))\">"
         svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(h - bottom)\" x2=\"\(w - right)\" y2=\"\(h - bottom)\"/>"
         svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(h - bottom)\"/>"
@@ -120,7 +119,7 @@ public enum TrendHTML {
         if values.count <= 120 {
             for (i, v) in values.enumerated() {
                 guard let v else { continue }
-                svg += "<circle class=\"\(isGrower ? "g" : "s")\" cx=\"\(r(x(times[i])))\" cy=\"\(r(y(v)))\" r=\"2.5\"><title>"
+                svg += "<circle class=\"\(grower ? "g" : "s")\" cx=\"\(r(x(times[i])))\" cy=\"\(r(y(v)))\" r=\"2.5\"><title>"
                     + "\(escape(fmt(v, unit))) at \(escape(SnapshotDiffReport.formatTime(report.points[i].takenAt)))</title></circle>"
             }
         }
@@ -135,18 +134,5 @@ public enum TrendHTML {
 
     static func fmt(_ v: Double, _ unit: String) -> String { ValueFormatter.format(v, unit: unit) }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { SnapshotDiffRender.esc(s) }
 }

@@ -40,23 +40,22 @@ public enum SignalReaders {
         }
     }
 
-    /// The Prometheus metric (client_golang's Go collector) that carries a signal, and the scale to the signal's
-    /// unit for counters read as rates.
-    public static func prometheusMetric(_ signal: TriggerSignal) -> (name: String, scale: Double) {
+    /// The Prometheus metric (client_golang's Go collector) that carries a signal, already in the signal's unit.
+    public static func prometheusMetric(_ signal: TriggerSignal) -> String {
         switch signal {
-        case .goroutines: ("go_goroutines", 1)
-        case .heapInuseBytes: ("go_memstats_heap_inuse_bytes", 1)
-        case .heapObjects: ("go_memstats_heap_objects", 1)
-        case .numGC: ("go_gc_duration_seconds_count", 1)
-        case .gcPauseSeconds: ("go_gc_duration_seconds_sum", 1)
-        case .allocBytesPerSecond: ("go_memstats_alloc_bytes_total", 1)
+        case .goroutines: "go_goroutines"
+        case .heapInuseBytes: "go_memstats_heap_inuse_bytes"
+        case .heapObjects: "go_memstats_heap_objects"
+        case .numGC: "go_gc_duration_seconds_count"
+        case .gcPauseSeconds: "go_gc_duration_seconds_sum"
+        case .allocBytesPerSecond: "go_memstats_alloc_bytes_total"
         }
     }
 
     /// A signal's raw reading from a Prometheus text exposition (`/metrics`), nil when the metric is absent.
     /// The value of a series without labels is taken, else the first series of the metric.
     public static func reading(_ signal: TriggerSignal, prometheus text: String) -> Double? {
-        PrometheusText.value(of: prometheusMetric(signal).name, in: text)
+        PrometheusText.value(of: prometheusMetric(signal), in: text)
     }
 
     /// The scale from a raw counter reading to the signal's unit (nanoseconds of pause to seconds from vars).

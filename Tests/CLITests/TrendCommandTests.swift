@@ -138,6 +138,30 @@ struct TrendCommandTests {
         #expect(((objects["series"] as? [String: Any])?["runtime"] as? [Any])?.isEmpty == true)
     }
 
+    @Test("a damaged archive in the window stops the trend with one sentence naming the snapshot and the way past it")
+    func damagedArchive() async throws {
+        let fixture = try await GoFixture.start()
+        defer { _ = fixture.stop() }
+        for _ in 0..<3 { try capture(fixture) }
+        let list = try gbsnap(["list", "--target", "fx", "--json"], store: store)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let victim = try #require(entries.dropFirst().first)
+        let id = try #require(victim["id"] as? String), key = try #require(victim["key"] as? String)
+        // Overwrite the middle of the compressed stream: the manifest still reads, the later members do not.
+        let path = "\(store)/\(key)"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        for i in (bytes.count / 2)..<min(bytes.count, bytes.count / 2 + 64) { bytes[i] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let r = try gbsnap(["trend", "fx"], store: store)
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("gbsnap: gbsnap trend: snapshot \(id) cannot be read: "), "\(r.stderr)")
+        #expect(r.stderr.contains("gbsnap verify \(id) checks it, gbsnap rm \(id) drops it"), "\(r.stderr)")
+    }
+
     @Test("one snapshot says so clearly; an unknown target is a one-sentence error; an empty window names the newest snapshot")
     func edges() async throws {
         let fixture = try await GoFixture.start()

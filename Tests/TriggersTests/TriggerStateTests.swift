@@ -84,8 +84,9 @@ struct TriggerStateTests {
         let r2 = s.rate(counter: 50, at: t.addingTimeInterval(20))  // the counter went back
         #expect(r0 == nil && r1 == 1000 && r2 == nil)
         var p = TriggerState(rule: TriggerRule(name: "p", signal: .gcPauseSeconds, condition: TriggerCondition(above: 1), cooldown: .zero))
-        let p0 = p.rate(counter: 1_000_000, at: t, scale: 1e-9)
-        let p1 = p.rate(counter: 3_000_000, at: t.addingTimeInterval(5), scale: 1e-9)  // 2 ms of pauses between polls
+        let scale = SignalReaders.counterScale(.gcPauseSeconds, fromVars: true)
+        let p0 = p.rate(counter: 1_000_000, at: t, scale: scale)
+        let p1 = p.rate(counter: 3_000_000, at: t.addingTimeInterval(5), scale: scale)  // 2 ms of pauses between polls
         #expect(p0 == nil)
         #expect(abs((p1 ?? 0) - 0.002) < 1e-12)
     }
