@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Daemon", dependencies: [
-            "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore",
+            "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore", "Triggers", "Profiles",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -115,7 +115,7 @@ let package = Package(
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "GBSnapTestSupport", "gbsnap",
+            "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "Triggers", "GBSnapTestSupport", "gbsnap",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

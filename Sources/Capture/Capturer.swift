@@ -14,8 +14,8 @@ import Profiles
 public final class Capturer: Sendable {
     /// Directory where artifact bodies are written (created if missing).
     public let temporaryDirectory: String
-    private let logger: Logger
-    private let clients: ClientPool
+    let logger: Logger
+    let clients: ClientPool
     private let gate = TargetGate()
 
     /// Creates a capturer writing bodies into `temporaryDirectory`.

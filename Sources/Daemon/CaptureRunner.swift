@@ -15,6 +15,8 @@ actor CaptureRunner {
         let request: CaptureRequest
         let schedule: String
         let scheduledAt: Date
+        /// Why a trigger fired, for a triggered capture.
+        var trigger: Manifest.TriggerRecord?
         var target: String { request.target.name }
     }
 
@@ -60,10 +62,13 @@ actor CaptureRunner {
         grantSlots()
     }
 
+    /// True once shutdown began (or the store failed): nothing more is granted.
+    var isClosed: Bool { closed }
+
     /// Queues one capture (ignored once closed).
-    func submit(_ request: CaptureRequest, schedule: String, scheduledAt: Date) {
+    func submit(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord? = nil) {
         guard !closed else { return }
-        waiting.append(Capture(request: request, schedule: schedule, scheduledAt: scheduledAt))
+        waiting.append(Capture(request: request, schedule: schedule, scheduledAt: scheduledAt, trigger: trigger))
         grantSlots()
     }
 
@@ -89,7 +94,7 @@ actor CaptureRunner {
             "kinds": "\(capture.request.kinds.map(\.rawValue).joined(separator: ","))", "planned": "\(Self.format(capture.scheduledAt))",
         ])
         do {
-            let entry = try await taker.take(capture.request, schedule: capture.schedule, scheduledAt: capture.scheduledAt)
+            let entry = try await taker.take(capture.request, schedule: capture.schedule, scheduledAt: capture.scheduledAt, trigger: capture.trigger)
             await logHealth(of: entry)
         } catch {
             logger.error("capture not taken", metadata: ["schedule": "\(capture.schedule)", "target": "\(capture.target)", "error": "\(error)"])

@@ -124,13 +124,6 @@ public enum Daemon {
             "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
         ])
-        if !config.triggers.isEmpty {
-            // Rules are validated (config check) but this version's daemon does not poll them yet: say so, never silently.
-            logger.warning("triggers are not run by this version of the daemon", metadata: [
-                "triggers": "\(config.triggers.map(\.rule.name).joined(separator: ","))",
-                "see": "docs/triggers.md",
-            ])
-        }
 
         var services: [any Service] = []
         if let interval = SystemdNotifier.watchdogInterval() {
@@ -140,8 +133,11 @@ public enum Daemon {
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
                                       state: state, notifier: notifier, logger: logger))
         services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger))
-        services.append(SchedulerService(taker: snapshotter, state: state, clock: SystemSchedulerClock(), notifier: notifier,
-                                         gracePeriod: options.gracePeriod, logger: logger))
+        let clock = SystemSchedulerClock()
+        let triggers = TriggerPoller(polling: snapshotter, taker: snapshotter, state: state, clock: clock,
+                                     activity: TriggerActivity(), logger: logger)
+        services.append(SchedulerService(taker: snapshotter, state: state, clock: clock, notifier: notifier,
+                                         gracePeriod: options.gracePeriod, logger: logger, triggers: triggers))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

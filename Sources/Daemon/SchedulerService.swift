@@ -28,6 +28,8 @@ struct SchedulerService: Service {
     var horizon: TimeInterval = 300
     var maxNap: Duration = .seconds(1)
     var lateTolerance: TimeInterval = 60
+    /// The trigger poller, run beside the scheduling loop on the same runner; nil runs no triggers.
+    var triggers: TriggerPoller?
 
     func run() async throws {
         let runner = CaptureRunner(taker: taker, maxConcurrent: await state.config.maxConcurrent, logger: logger)
@@ -42,6 +44,10 @@ struct SchedulerService: Service {
                         try? await clock.sleep(for: gracePeriod)
                     }
                     await runner.expireGrace()
+                }
+                if let triggers {
+                    // Ends on shutdown, or when the runner closes because the store failed.
+                    group.addTask { await cancelWhenGracefulShutdown { await triggers.run(runner: runner) } }
                 }
                 for await event in runner.events {
                     switch event {
@@ -136,7 +142,8 @@ struct SchedulerService: Service {
 
     func statusLine(next: PlannedCapture?, runner: CaptureRunner) async -> String {
         let running = await runner.running
-        guard let next else { return "idle; no capture planned; \(running) running" }
-        return "next: \(next.schedule)/\(next.target) at \(Timestamp.formatUTC(next.plannedStart)); \(running) running"
+        let triggerPart = triggers?.activity.summary.map { "; \($0)" } ?? ""
+        guard let next else { return "idle; no capture planned; \(running) running" + triggerPart }
+        return "next: \(next.schedule)/\(next.target) at \(Timestamp.formatUTC(next.plannedStart)); \(running) running" + triggerPart
     }
 }

@@ -8,18 +8,20 @@ import Snapshotter
 /// a fake that records each capture and finishes it when the test says.
 protocol SnapshotTaking: Sendable {
     /// Captures and stores one snapshot (see `Snapshotter.take`).
-    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> CatalogEntry
+    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> CatalogEntry
     /// Throws when no snapshot can be stored any more (the store is gone, read-only or replaced).
     func checkWritable() async throws
     /// `artifact: reason` for each failed artifact of a stored snapshot, for the log; empty when unknown.
     func failureReasons(of entry: CatalogEntry) async -> [String]
     /// Every snapshot in the catalog (for catch-up at start).
     func catalog() async throws -> [CatalogEntry]
+    /// The id of the target's newest snapshot, nil when it has none or the catalog cannot be read.
+    func latestSnapshotID(target: String) async -> String?
 }
 
 extension Snapshotter: SnapshotTaking {
-    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> CatalogEntry {
-        try await take(request, schedule: schedule, scheduledAt: Optional(scheduledAt))
+    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> CatalogEntry {
+        try await take(request, schedule: schedule, scheduledAt: Optional(scheduledAt), trigger: trigger)
     }
 
     func checkWritable() async throws {
@@ -33,5 +35,9 @@ extension Snapshotter: SnapshotTaking {
 
     func catalog() async throws -> [CatalogEntry] {
         try await workers.run { store in try store.list(ListFilter()) }
+    }
+
+    func latestSnapshotID(target: String) async -> String? {
+        try? await workers.run { store in try store.list(ListFilter(target: target)).max { $0.takenAt < $1.takenAt }?.id }
     }
 }

@@ -42,7 +42,7 @@ extension GBSnapCommand {
         @Option(help: "Compare only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars; TARGET@latest~N then counts only snapshots holding it.",
                 transform: CaptureKind.parse)
         var kind: [CaptureKind] = []
-        @Option(help: "TARGET@latest~N and TARGET@TIME count only snapshots of this schedule (e.g. nightly, manual, import).")
+        @Option(help: "TARGET@latest~N and TARGET@TIME count only snapshots of this schedule, or of those a glob matches (nightly, manual, 'trigger/*').")
         var schedule: String?
         @Option(name: .customLong("sample-index"), help: "Sample type to compare (name or index; default as go tool pprof).")
         var sampleIndex: String?

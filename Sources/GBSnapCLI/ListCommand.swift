@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GBSnapCore
+import Retention
 import SnapshotStore
 
 extension GBSnapCommand {
@@ -19,11 +20,15 @@ extension GBSnapCommand {
         var since: TimeArgument?
         @Option(help: ArgumentHelp("Only snapshots taken at or before this ISO 8601 time.", valueName: "time"), transform: TimeArgument.parse)
         var until: TimeArgument?
+        @Option(help: ArgumentHelp("Only snapshots of this schedule, or of the schedules a glob matches (nightly, manual, 'trigger/*').",
+                                   valueName: "name"))
+        var schedule: String?
         @Flag(help: "Only snapshots where some capture failed.") var failed = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let filter = ListFilter(target: target, kind: kind?.rawValue, since: since?.date(), until: until?.date(), failedOnly: failed)
+            let filter = ListFilter(target: target, kind: kind?.rawValue, since: since?.date(), until: until?.date(), failedOnly: failed,
+                                    schedule: schedule.map(GlobPattern.init))
             try await reportingFailures {
                 let store = try storeOptions.open(create: false)
                 // An unknown target is a mistake (exit 1, with the closest name), not an empty listing.

@@ -12,6 +12,14 @@ extension GBSnapCommand {
         var selector: String
         @Flag(help: "Print the manifest as JSON.") var json = false
 
+        /// A signal's value as people read it: sizes for byte signals, else the number.
+        static func signalValue(_ v: Double, signal: String) -> String {
+            if signal.hasSuffix("bytes") || signal == "alloc_bytes_per_second", v.isFinite, abs(v) < 9e18 {
+                return ValueFormatter.format(Int64(v), unit: "bytes") + (signal == "alloc_bytes_per_second" ? "/s" : "")
+            }
+            return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.4g", v)
+        }
+
         func run() async throws {
             try await reportingFailures {
                 let snapshot = try storeOptions.open(create: false).resolve(selector)
@@ -28,6 +36,12 @@ extension GBSnapCommand {
                 print("schedule   \(m.schedule)\(m.scheduledAt.map { " (planned \($0))" } ?? "")")
                 print("taken      \(m.startedAt) .. \(m.finishedAt) on \(m.host)")
                 print("status     \(m.status.rawValue)")
+                if let t = m.trigger {
+                    let value = { (v: Double) in Self.signalValue(v, signal: t.signal) }
+                    print("trigger    \(t.rule): \(t.signal) \(value(t.observed)) from \(t.source) at \(t.polledAt); \(t.reason)")
+                    print("           baseline \(value(t.baseline)); samples \(t.samples.map(value).joined(separator: " "))")
+                    if let before = t.previousSnapshot { print("           before: \(before)  (gbsnap diff \(before) \(m.id))") }
+                }
                 print("archive    \(snapshot.archivePath)")
                 print("")
                 let rows = m.artifacts.map { a in

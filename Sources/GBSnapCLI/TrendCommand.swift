@@ -36,7 +36,7 @@ extension GBSnapCommand {
         @Option(help: "Only the newest N snapshots of the window.") var last: Int?
         @Option(help: "Read only this kind (repeatable): a pprof kind, stacks, goroutine-text or vars.", transform: CaptureKind.parse)
         var kind: [CaptureKind] = []
-        @Option(help: "Only snapshots of this schedule (e.g. nightly, manual, import).") var schedule: String?
+        @Option(help: "Only snapshots of this schedule, or of the schedules a glob matches (nightly, manual, import, 'trigger/*').") var schedule: String?
         @Option(name: .customLong("sample-index"), help: "Sample type of the function series (name or index; default as go tool pprof).")
         var sampleIndex: String?
         @Option(help: "Output format: text, json, html.") var format: Format = .text

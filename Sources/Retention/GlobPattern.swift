@@ -1,7 +1,7 @@
 /// A shell-style glob matched against a whole string: `*` (any run), `?` (one character),
 /// `[abc]`, `[a-z]`, `[!abc]` / `[^abc]`; an unterminated `[` is a literal. Matching works on
 /// `Character`s so `?` is one visible character even outside ASCII.
-struct GlobPattern: Hashable, Sendable {
+public struct GlobPattern: Hashable, Sendable {
     private enum Token: Hashable, Sendable {
         case literal(Character)
         case any
@@ -19,7 +19,8 @@ struct GlobPattern: Hashable, Sendable {
     let isLiteral: Bool
     private let text: String
 
-    init(_ pattern: String) {
+    /// Compiles `pattern`; every string is a valid pattern.
+    public init(_ pattern: String) {
         text = pattern
         let chars = Array(pattern)
         var result: [Token] = []
@@ -77,7 +78,8 @@ struct GlobPattern: Hashable, Sendable {
         return nil
     }
 
-    func matches(_ string: String) -> Bool {
+    /// Whether the whole of `string` matches.
+    public func matches(_ string: String) -> Bool {
         if isLiteral { return string == text }
         let s = Array(string)
         var p = 0

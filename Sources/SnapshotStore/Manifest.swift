@@ -19,6 +19,50 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var host: String
     public var status: SnapshotStatus
     public var artifacts: [ArtifactRecord]
+    /// Why a trigger took this snapshot (schedule `trigger/<rule>`); nil for scheduled and manual ones.
+    public var trigger: TriggerRecord?
+
+    /// What a trigger saw when it fired: enough to judge the firing and to diff against the snapshot before.
+    public struct TriggerRecord: Codable, Sendable, Hashable {
+        /// The rule's name.
+        public var rule: String
+        /// The signal polled (`goroutines`, `heap_inuse_bytes`, ...).
+        public var signal: String
+        /// Where it was read: `pprof_index`, `goroutine_debug1`, `vars` or `metrics`.
+        public var source: String
+        /// The value that met the condition, in the signal's unit.
+        public var observed: Double
+        /// What it was compared with: the threshold, the rolling mean, or the value at the rule's last capture.
+        public var baseline: Double
+        /// The condition that held, in words.
+        public var reason: String
+        /// The rule's window of samples, oldest first, ending with `observed`.
+        public var samples: [Double]
+        /// When the poll that fired was read.
+        public var polledAt: String
+        /// The target's latest snapshot before this one (the "before" of a diff); nil when there is none.
+        public var previousSnapshot: String?
+
+        enum CodingKeys: String, CodingKey {
+            case rule, signal, source, observed, baseline, reason, samples
+            case polledAt = "polled_at"
+            case previousSnapshot = "previous_snapshot"
+        }
+
+        /// Memberwise initializer.
+        public init(rule: String, signal: String, source: String, observed: Double, baseline: Double, reason: String,
+                    samples: [Double], polledAt: Date, previousSnapshot: String?) {
+            self.rule = rule
+            self.signal = signal
+            self.source = source
+            self.observed = observed
+            self.baseline = baseline
+            self.reason = reason
+            self.samples = samples
+            self.polledAt = Timestamp.formatUTCFast(polledAt)
+            self.previousSnapshot = previousSnapshot
+        }
+    }
 
     /// The target as recorded: never with credentials.
     public struct TargetInfo: Codable, Sendable, Hashable {
@@ -40,11 +84,11 @@ public struct Manifest: Codable, Sendable, Hashable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case gbsnapVersion = "gbsnap_version"
-        case host, status, artifacts
+        case host, status, artifacts, trigger
     }
 
     public init(id: String, target: TargetInfo, schedule: String, scheduledAt: Date?, startedAt: Date, finishedAt: Date,
-                host: String = SystemIO.hostName, artifacts: [ArtifactRecord]) {
+                host: String = SystemIO.hostName, artifacts: [ArtifactRecord], trigger: TriggerRecord? = nil) {
         self.schema = Self.currentSchema
         self.id = id
         self.target = target
@@ -55,6 +99,7 @@ public struct Manifest: Codable, Sendable, Hashable {
         self.gbsnapVersion = GBSnapVersion.current
         self.host = host
         self.artifacts = artifacts
+        self.trigger = trigger
         self.status = SnapshotStatus(artifacts: artifacts)
     }
 

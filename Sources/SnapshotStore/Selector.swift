@@ -1,5 +1,6 @@
 import Foundation
 import GBSnapCore
+import Retention
 
 /// A snapshot found by a selector: its archive, manifest, and catalog entry if it has one.
 public struct ResolvedSnapshot: Sendable {
@@ -18,8 +19,10 @@ public struct ResolvedSnapshot: Sendable {
 public struct SelectorFilter: Sendable, Equatable, CustomStringConvertible {
     /// Count only snapshots holding at least one of these kinds; nil counts every kind.
     public var kinds: Set<String>?
-    /// Count only snapshots of this schedule (`manual`, `import`, `trigger/<rule>`, a schedule name).
-    public var schedule: String?
+    /// Count only snapshots of this schedule (`manual`, `import`, `trigger/<rule>`, a schedule name),
+    /// or of the schedules this glob matches (`trigger/*`).
+    public var schedule: String? { didSet { schedulePattern = schedule.map(GlobPattern.init) } }
+    private var schedulePattern: GlobPattern?
     /// How messages name `kinds` (e.g. `a kind diff compares`); nil lists them.
     public var kindsLabel: String?
 
@@ -27,13 +30,14 @@ public struct SelectorFilter: Sendable, Equatable, CustomStringConvertible {
     public init(kinds: Set<String>? = nil, schedule: String? = nil, kindsLabel: String? = nil) {
         self.kinds = kinds
         self.schedule = schedule
+        self.schedulePattern = schedule.map(GlobPattern.init)
         self.kindsLabel = kindsLabel
     }
 
     /// Whether a relative selector counts `entry`.
     public func admits(_ entry: CatalogEntry) -> Bool {
         guard entry.hasData else { return false }
-        if let schedule, entry.schedule != schedule { return false }
+        if let schedulePattern, !schedulePattern.matches(entry.schedule) { return false }
         if let kinds, !entry.kinds.contains(where: kinds.contains) { return false }
         return true
     }

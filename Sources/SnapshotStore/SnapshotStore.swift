@@ -1,6 +1,7 @@
 import ArchiveIO
 import Foundation
 import GBSnapCore
+import Retention
 
 /// A local store laid out like an object store (docs/storage.md):
 ///
@@ -342,8 +343,12 @@ public struct ListFilter: Sendable {
     public var until: Date?
     /// Only snapshots with failures (partial or failed).
     public var failedOnly: Bool
+    /// Only snapshots of the schedules this glob matches (`nightly`, `trigger/*`).
+    public var schedule: GlobPattern?
 
-    public init(target: String? = nil, kind: String? = nil, since: Date? = nil, until: Date? = nil, failedOnly: Bool = false) {
+    public init(target: String? = nil, kind: String? = nil, since: Date? = nil, until: Date? = nil, failedOnly: Bool = false,
+                schedule: GlobPattern? = nil) {
+        self.schedule = schedule
         self.target = target
         self.kind = kind
         self.since = since
@@ -356,6 +361,7 @@ public struct ListFilter: Sendable {
         if let since, e.takenAt < since { return false }
         if let until, e.takenAt > until { return false }
         if failedOnly && e.status == .complete { return false }
+        if let schedule, !schedule.matches(e.schedule) { return false }
         return true
     }
 }

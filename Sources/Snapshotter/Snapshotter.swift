@@ -36,7 +36,9 @@ public final class Snapshotter: Sendable {
     /// - Parameters:
     ///   - schedule: the schedule's name, or `manual`.
     ///   - scheduledAt: the planned time (nil for manual captures).
-    public func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date? = nil) async throws -> CatalogEntry {
+    ///   - trigger: why a trigger fired, for a triggered snapshot (recorded in its manifest).
+    public func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date? = nil,
+                     trigger: Manifest.TriggerRecord? = nil) async throws -> CatalogEntry {
         try Capturer.validate(request)
         let started = Date()
         let captured = try await capturer.capture(request)
@@ -60,7 +62,8 @@ public final class Snapshotter: Sendable {
         }
         let id = SnapshotID.make(target: request.target.name, at: scheduledAt ?? started)
         let manifest = Manifest(id: id, target: .init(name: request.target.name, url: request.target.redactedBaseURL, labels: request.target.labels),
-                                schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records)
+                                schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records,
+                                trigger: trigger)
         let entry = try await workers.run { [files] store in try store.write(manifest: manifest, files: files) }
         // A failed snapshot of a target that is down is logged by the daemon once per change, not per firing.
         logger.log(level: entry.status == .failed ? .debug : .info, "stored snapshot", metadata: [
@@ -68,6 +71,11 @@ public final class Snapshotter: Sendable {
             "bytes": "\(entry.bytes)", "failed": "\(entry.failedKinds.joined(separator: ","))",
         ])
         return entry
+    }
+
+    /// One short GET for a trigger's signal (see `Capturer.poll`), on this snapshotter's HTTP client.
+    public func poll(_ target: PollTarget, path: String, timeout: Duration, limit: Int) async -> PollResult {
+        await capturer.poll(target, path: path, timeout: timeout, limit: limit)
     }
 
     static func status(_ outcome: CapturedArtifact.Outcome) -> ArtifactRecord.Status {

@@ -146,7 +146,7 @@ actor FakeTaker: SnapshotTaking {
         self.storeError = storeError
     }
 
-    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> CatalogEntry {
+    func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> CatalogEntry {
         let t = Take(schedule: schedule, target: request.target.name, scheduledAt: scheduledAt, startedAt: clock.now())
         takes.append(t)
         running.insert(t.target)
@@ -199,6 +199,7 @@ actor FakeTaker: SnapshotTaking {
     func failureReasons(of entry: CatalogEntry) async -> [String] { [] }
 
     func catalog() async throws -> [CatalogEntry] { catalogEntries }
+    func latestSnapshotID(target: String) async -> String? { catalogEntries.filter { $0.target == target }.max { $0.takenAt < $1.takenAt }?.id }
 }
 
 /// A config of `targets` (all on one unreachable URL) and the given schedules' YAML.

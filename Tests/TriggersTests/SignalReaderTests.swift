@@ -41,32 +41,9 @@ struct SignalReaderTests {
 
     @Test("client_golang's /metrics of a real Go service (etcd) carries the same figures")
     func prometheus() async throws {
-        let etcd = "/usr/bin/etcd"
-        guard FileManager.default.isExecutableFile(atPath: etcd) else {
-            Issue.record("etcd is missing: scripts/setup installs etcd-server")
-            return
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-etcd-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = Int.random(in: 20000..<40000)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: etcd)
-        p.arguments = ["--data-dir", dir, "--listen-client-urls", "http://127.0.0.1:\(port)", "--advertise-client-urls", "http://127.0.0.1:\(port)",
-                       "--listen-peer-urls", "http://127.0.0.1:\(port + 1)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(port + 1)",
-                       "--initial-cluster", "default=http://127.0.0.1:\(port + 1)"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
-        var text: String?
-        for _ in 0..<100 {
-            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!), let s = String(data: data, encoding: .utf8) {
-                text = s
-                break
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let metrics = try #require(text, "etcd did not serve /metrics")
+        let etcd = try await EtcdServer.start()
+        defer { etcd.stop() }
+        let metrics = try etcd.get("/metrics")
         #expect(try #require(SignalReaders.reading(.goroutines, prometheus: metrics)) > 5)
         #expect(try #require(SignalReaders.reading(.heapInuseBytes, prometheus: metrics)) > 1_000_000)
         #expect(SignalReaders.reading(.heapObjects, prometheus: metrics) != nil)

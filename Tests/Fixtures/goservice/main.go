@@ -694,7 +694,14 @@ func main() {
 		os.Exit(1)
 	}
 	baseURL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// requests_served counts every request, so a benchmark can tell how often a poller asked.
+	var served int64
+	expvar.Publish("requests_served", expvar.Func(func() interface{} { return atomic.LoadInt64(&served) }))
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt64(&served, 1)
+		mux.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: counted, ReadHeaderTimeout: 10 * time.Second}
 	if *tlsDir != "" {
 		cert, err := selfSignedCertificate(*tlsDir)
 		if err != nil {
