@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// One module per concept. Pure value-type cores (CivilTime, Cron, Scheduling, Retention, Profiles,
-/// Diff, Trend, Triggers) have no I/O; C interop lives only in ArchiveIO, syscalls in SystemIO; the CLI parses and delegates.
+/// Diff, Trend, Triggers, and the Vocabulary they share) have no I/O; C interop lives only in ArchiveIO, syscalls in SystemIO; the CLI parses and delegates.
 let package = Package(
     name: "gbsnap",
     // Linux only (systemd, flock, Linux socket and file APIs behind SystemIO); no Apple platform is claimed.
@@ -37,12 +37,15 @@ let package = Package(
         // times, used by Config, the CLI, the gates and every output (docs/units.md).
         .target(name: "Units", dependencies: ["CivilTime"]),
 
-        // Shared low-level pieces: kinds, targets, timestamps, syscalls, locks, hashing (re-exports Units).
-        .target(name: "GBSnapCore", dependencies: ["CivilTime", "Units", .product(name: "Crypto", package: "swift-crypto")]),
+        // The domain vocabulary, pure: capture kinds, targets, capture parameters, timestamps, name suggestions
+        // (re-exports Units). The pure cores speak it; no I/O.
+        .target(name: "Vocabulary", dependencies: ["CivilTime", "Units"]),
+        // The I/O layer under the edges: syscalls (SystemIO), locks, hashing; re-exports Vocabulary and Units.
+        .target(name: "GBSnapCore", dependencies: ["CivilTime", "Units", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Pure cores.
         .target(name: "Cron", dependencies: ["CivilTime"]),
-        .target(name: "Scheduling", dependencies: ["Cron"]),
+        .target(name: "Scheduling", dependencies: ["Cron", "Vocabulary"]),
         .target(name: "Retention", dependencies: ["CivilTime"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
         .target(name: "Diff", dependencies: ["Profiles", "Units"]),
@@ -102,7 +105,7 @@ let package = Package(
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "CronTests", dependencies: ["Cron", "Units"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron", "Units"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron", "Units", "Vocabulary"]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),

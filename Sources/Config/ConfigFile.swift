@@ -173,14 +173,14 @@ public struct ConfiguredSchedule: Sendable, Hashable {
     /// Estimated duration of one capture of all kinds: 1 s per request plus the cpu, trace and
     /// custom endpoints' seconds.
     public var estimatedCaptureDuration: Duration {
-        CaptureEstimate.duration(kinds: kinds.map(\.rawValue), cpuSeconds: parameters.cpuSeconds,
+        CaptureEstimate.duration(kinds: kinds, cpuSeconds: parameters.cpuSeconds,
                                  traceSeconds: parameters.traceSeconds,
                                  customSeconds: parameters.customEndpoints.reduce(0) { $0 + $1.extraSeconds })
     }
 
     /// The planner's view of this schedule.
     public var spec: ScheduleSpec {
-        ScheduleSpec(name: name, cron: cron, timeZone: timeZone, targets: targets, kinds: kinds.map(\.rawValue),
+        ScheduleSpec(name: name, cron: cron, timeZone: timeZone, targets: targets, kinds: kinds,
                      stagger: stagger, spread: spread, catchUp: catchUp, estimatedCaptureDuration: estimatedCaptureDuration)
     }
 }

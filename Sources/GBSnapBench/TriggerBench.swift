@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GBSnapCore
 import Profiles
 
@@ -107,8 +110,14 @@ func benchTriggers(arguments: [String]) throws {
 
 /// The fixture's `requests_served` expvar.
 private func served(_ url: String) throws -> Int {
-    guard let u = URL(string: url + "/debug/vars"), let data = try? Data(contentsOf: u),
-          let vars = try? ExpVars.parse(data), let n = vars.other["requests_served"]?.doubleValue else {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var body: Data?
+    URLSession.shared.dataTask(with: URL(string: url + "/debug/vars")!) { data, _, _ in
+        body = data
+        done.signal()
+    }.resume()
+    done.wait()
+    guard let body, let vars = try? ExpVars.parse(body), let n = vars.other["requests_served"]?.doubleValue else {
         throw DaemonBench.Failure("cannot read requests_served from \(url)/debug/vars")
     }
     return Int(n)

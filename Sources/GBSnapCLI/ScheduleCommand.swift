@@ -68,7 +68,7 @@ extension GBSnapCommand {
             let shown = limit > 0 ? Array(plan.prefix(limit)) : plan
             let rows = shown.map { c in
                 [ISO8601Offset.format(c.plannedStart, in: zone), c.target, c.schedule, ISO8601Offset.format(c.fireTime, in: zone),
-                 Self.seconds(c.offset), c.kinds.joined(separator: ","), c.pushed.map { "pushed: \($0.rawValue)" } ?? ""]
+                 Self.seconds(c.offset), c.kinds.map(\.rawValue).joined(separator: ","), c.pushed.map { "pushed: \($0.rawValue)" } ?? ""]
             }
             print(Console.table(["START", "TARGET", "SCHEDULE", "FIRED", "OFFSET", "KINDS", "NOTE"], rows))
             let window = "from \(ISO8601Offset.format(start, in: zone)) until \(ISO8601Offset.format(end, in: zone))"
@@ -118,7 +118,7 @@ struct PlannedCaptureJSON: Encodable {
     init(_ c: PlannedCapture, zone: TimeZone) {
         schedule = c.schedule
         target = c.target
-        kinds = c.kinds
+        kinds = c.kinds.map(\.rawValue)
         fireTime = ISO8601Offset.format(c.fireTime, in: zone)
         offsetMillis = c.offset.components.seconds * 1000 + c.offset.components.attoseconds / 1_000_000_000_000_000
         plannedStart = ISO8601Offset.format(c.plannedStart, in: zone)

@@ -1,5 +1,6 @@
 import Cron
 import Foundation
+import Vocabulary
 
 /// How targets of one schedule are placed inside its stagger window.
 public enum StaggerSpread: String, Sendable, Hashable, Codable, CaseIterable {
@@ -29,7 +30,7 @@ public struct ScheduleSpec: Sendable, Hashable {
     /// Target names (already resolved from names and label selectors), without duplicates.
     public var targets: [String]
     /// Capture kinds; one capture takes all of them, one after another, in this order.
-    public var kinds: [String]
+    public var kinds: [CaptureKind]
     /// Captures start within `[fire time, fire time + stagger)`; the window is shortened to the gap
     /// to the next firing when that is smaller, so a capture is never planned after its next firing.
     public var stagger: Duration
@@ -43,7 +44,7 @@ public struct ScheduleSpec: Sendable, Hashable {
 
     /// Memberwise initializer.
     public init(
-        name: String, cron: CronExpression, timeZone: TimeZone, targets: [String], kinds: [String],
+        name: String, cron: CronExpression, timeZone: TimeZone, targets: [String], kinds: [CaptureKind],
         stagger: Duration = .zero, spread: StaggerSpread = .hash, catchUp: CatchUpPolicy = .skip,
         estimatedCaptureDuration: Duration = .seconds(1)
     ) {
@@ -65,15 +66,15 @@ public enum CaptureEstimate {
     /// The sum over `kinds` of `perRequest`, plus `cpuSeconds` for `cpu` and `traceSeconds` for
     /// `trace`, plus `customSeconds` (the custom endpoints' extra seconds) for `custom`.
     public static func duration(
-        kinds: [String], cpuSeconds: Int, traceSeconds: Int, customSeconds: Int = 0, perRequest: Duration = .seconds(1)
+        kinds: [CaptureKind], cpuSeconds: Int, traceSeconds: Int, customSeconds: Int = 0, perRequest: Duration = .seconds(1)
     ) -> Duration {
         var total = Duration.zero
         for kind in kinds {
             total += perRequest
             switch kind {
-            case "cpu": total += .seconds(cpuSeconds)
-            case "trace": total += .seconds(traceSeconds)
-            case "custom": total += .seconds(customSeconds)
+            case .cpu: total += .seconds(cpuSeconds)
+            case .trace: total += .seconds(traceSeconds)
+            case .custom: total += .seconds(customSeconds)
             default: break
             }
         }
@@ -88,7 +89,7 @@ public struct PlannedCapture: Sendable, Hashable, Codable {
     /// Target name.
     public var target: String
     /// Kinds taken, in order, inside this one capture (one snapshot).
-    public var kinds: [String]
+    public var kinds: [CaptureKind]
     /// The cron firing this capture belongs to.
     public var fireTime: Date
     /// The stagger offset from the hash or even spread, before any push.
@@ -110,7 +111,7 @@ public struct PlannedCapture: Sendable, Hashable, Codable {
     }
 
     /// Memberwise initializer.
-    public init(schedule: String, target: String, kinds: [String], fireTime: Date, offset: Duration,
+    public init(schedule: String, target: String, kinds: [CaptureKind], fireTime: Date, offset: Duration,
                 plannedStart: Date, plannedEnd: Date, pushed: PushReason? = nil) {
         self.schedule = schedule
         self.target = target

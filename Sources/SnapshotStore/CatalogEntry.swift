@@ -9,8 +9,11 @@ public struct CatalogEntry: Codable, Sendable, Hashable {
     public var key: String
     public var target: String
     public var labels: [String: String]
-    /// Kinds with a stored artifact.
+    /// Kinds with a stored artifact, as `CaptureKind` raw values. Kept as written (like the manifest's) so
+    /// a catalog line from a newer gbsnap still reads; ``captureKinds`` has the ones this version knows.
     public var kinds: [String]
+    /// ``kinds`` as the vocabulary type, without kinds this version does not know.
+    public var captureKinds: [CaptureKind] { kinds.compactMap(CaptureKind.init(rawValue:)) }
     /// Kinds that were asked for and failed.
     public var failedKinds: [String]
     public var schedule: String

@@ -155,8 +155,11 @@ public struct ArtifactRecord: Codable, Sendable, Hashable {
 
     /// Artifact name, unique in the snapshot (`heap`, `stacks`, a custom endpoint's name).
     public var name: String
-    /// A `CaptureKind` raw value.
+    /// A `CaptureKind` raw value. Stored as written, not as the enum, so a manifest from a newer gbsnap
+    /// with a kind this one does not know still reads (the artifact is listed, not compared).
     public var kind: String
+    /// ``kind`` as the vocabulary type; nil for a kind this version does not know.
+    public var captureKind: CaptureKind? { CaptureKind(rawValue: kind) }
     /// Member path inside the archive; nil when nothing was stored. On a `failed` artifact it is
     /// the first bytes of a body rejected as not what the endpoint serves (`heap.pb.gz.rejected`):
     /// evidence, never data.

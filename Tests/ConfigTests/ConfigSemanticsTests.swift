@@ -77,7 +77,7 @@ struct ConfigSemanticsTests {
         #expect(cpu.parameters == CaptureParameters(cpuSeconds: 15, traceSeconds: 3, heapGC: false))
         #expect(cpu.catchUp == .once && cpu.timeZone == TimeZone(identifier: "UTC"))
         #expect(cpu.estimatedCaptureDuration == .seconds(2 + 15 + 3))
-        #expect(cpu.spec.kinds == ["cpu", "trace"] && cpu.spec.estimatedCaptureDuration == .seconds(20))
+        #expect(cpu.spec.kinds == [.cpu, .trace] && cpu.spec.estimatedCaptureDuration == .seconds(20))
         #expect(config.planner().maxConcurrent == 8)
     }
 

@@ -1,5 +1,6 @@
 import Cron
 import Foundation
+import Vocabulary
 import Testing
 @testable import Scheduling
 
@@ -13,7 +14,7 @@ struct PlannerBenchmarkTests {
     /// No cap; a cap of 64, which 5,000 targets overload (the backlog grows all day); a cap that never binds.
     @Test("One day of N targets × 3 kinds, every 5 minutes, 4-minute hash stagger", arguments: [nil, 64, 5000] as [Int?])
     func dayPlan(cap: Int?) throws {
-        let kinds = ["heap", "goroutine", "cpu"]
+        let kinds: [CaptureKind] = [.heap, .goroutine, .cpu]
         let spec = ScheduleSpec(
             name: "every-5m", cron: try CronExpression("*/5 * * * *"), timeZone: utc,
             targets: (0..<Self.targets).map { "svc-\($0)" }, kinds: kinds, stagger: .seconds(240), spread: .hash,

@@ -1,6 +1,7 @@
 import Units
 import Cron
 import Foundation
+import Vocabulary
 import Testing
 @testable import Scheduling
 
@@ -9,7 +10,7 @@ let newYork = TimeZone(identifier: "America/New_York")!
 
 func at(_ text: String, _ zone: TimeZone = utc) -> Date { ISO8601Offset.parse(text, in: zone) ?? .distantPast }
 
-func schedule(_ name: String, _ cron: String, targets: [String], kinds: [String] = ["heap", "goroutine"],
+func schedule(_ name: String, _ cron: String, targets: [String], kinds: [CaptureKind] = [.heap, .goroutine],
               stagger: Duration = .zero, spread: StaggerSpread = .hash, estimate: Duration = .seconds(1),
               zone: TimeZone = utc) throws -> ScheduleSpec {
     ScheduleSpec(name: name, cron: try CronExpression(cron), timeZone: zone, targets: targets, kinds: kinds,
@@ -42,13 +43,13 @@ func peakConcurrency(_ plan: [PlannedCapture]) -> Int {
 struct PlannerTests {
     @Test("A plan lists every firing in [from, until) for every target, with all kinds in one capture")
     func coversFirings() throws {
-        let s = try schedule("five", "*/5 * * * *", targets: ["a", "b"], kinds: ["heap", "cpu", "trace"])
+        let s = try schedule("five", "*/5 * * * *", targets: ["a", "b"], kinds: [.heap, .cpu, .trace])
         let plan = Planner(schedules: [s]).plan(from: at("2026-01-01T00:00:00Z"), until: at("2026-01-01T01:00:00Z"))
         #expect(plan.count == 24)
         #expect(Set(plan.map(\.fireTime)).count == 12)
         #expect(plan.first?.fireTime == at("2026-01-01T00:00:00Z"))
         #expect(plan.map(\.fireTime).max() == at("2026-01-01T00:55:00Z"))
-        #expect(plan.allSatisfy { $0.kinds == ["heap", "cpu", "trace"] && $0.schedule == "five" })
+        #expect(plan.allSatisfy { $0.kinds == [.heap, .cpu, .trace] && $0.schedule == "five" })
         #expect(plan.allSatisfy { $0.plannedStart == $0.fireTime && $0.pushed == nil })  // no stagger window
     }
 
@@ -109,8 +110,8 @@ struct PlannerTests {
 
     @Test("A capture longer than the period delays the next one instead of overlapping")
     func longCaptures() throws {
-        let s = try schedule("five", "*/5 * * * *", targets: ["slow"], kinds: ["cpu", "trace"],
-                             estimate: CaptureEstimate.duration(kinds: ["cpu", "trace"], cpuSeconds: 300, traceSeconds: 118))
+        let s = try schedule("five", "*/5 * * * *", targets: ["slow"], kinds: [.cpu, .trace],
+                             estimate: CaptureEstimate.duration(kinds: [.cpu, .trace], cpuSeconds: 300, traceSeconds: 118))
         let plan = Planner(schedules: [s]).plan(from: at("2026-01-01T00:00:00Z"), until: at("2026-01-01T00:20:00Z"))
         #expect(plan.map { ISO8601Offset.format($0.plannedStart, in: utc) }
             == ["2026-01-01T00:00:00+00:00", "2026-01-01T00:07:00+00:00", "2026-01-01T00:14:00+00:00", "2026-01-01T00:21:00+00:00"])
@@ -168,8 +169,8 @@ struct PlannerTests {
 
     @Test("Capture estimates add the cpu and trace seconds to a per-request allowance")
     func estimates() {
-        #expect(CaptureEstimate.duration(kinds: ["heap", "cpu", "trace"], cpuSeconds: 10, traceSeconds: 5) == .seconds(18))
-        #expect(CaptureEstimate.duration(kinds: ["custom", "vars"], cpuSeconds: 10, traceSeconds: 5, customSeconds: 7,
+        #expect(CaptureEstimate.duration(kinds: [.heap, .cpu, .trace], cpuSeconds: 10, traceSeconds: 5) == .seconds(18))
+        #expect(CaptureEstimate.duration(kinds: [.custom, .vars], cpuSeconds: 10, traceSeconds: 5, customSeconds: 7,
                                          perRequest: .milliseconds(500)) == .seconds(8))
         #expect(CaptureEstimate.duration(kinds: [], cpuSeconds: 10, traceSeconds: 5) == .zero)
     }
