@@ -46,7 +46,7 @@ let package = Package(
         // Pure cores.
         .target(name: "Cron", dependencies: ["CivilTime"]),
         .target(name: "Scheduling", dependencies: ["Cron", "Vocabulary"]),
-        .target(name: "Retention", dependencies: ["CivilTime"]),
+        .target(name: "Retention", dependencies: ["CivilTime", "Units"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
         .target(name: "Diff", dependencies: ["Profiles", "Units"]),
         // Growth across many snapshots of a target (`gbsnap trend`): series, robust slopes, restarts.
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "CronTests", dependencies: ["Cron", "Units"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron", "Units", "Vocabulary"]),
-        .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime"]),
+        .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime", "Units"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),

@@ -34,7 +34,7 @@ enum RetentionReason: Hashable, Sendable {
         case .notKept: return "no keep rule selects it"
         case .olderThanMaxAge(let d): return "older than max-age \(RetentionFormat.duration(d))"
         case .overBudget(let rule, let budget):
-            return "over max-total-bytes \(RetentionFormat.bytes(budget)) for rule \(rule)"
+            return "over max-total-bytes \(RetentionFormat.budget(budget)) for rule \(rule)"
         case .newestOfTarget: return "newest snapshot of a target with no data snapshots"
         case .keepFailedLast(let count):
             return count < 0 ? "keep-failed-last unlimited" : "keep-failed-last \(count)"
@@ -112,7 +112,7 @@ public struct RetentionDecision: Sendable, Hashable, Codable {
 
     /// Human-readable reasons, e.g. `keep-daily (2026-11-26)`, `keep-last 3`, `within 2d of newest`,
     /// `pinned`, `newest of group`; for removals `no keep rule selects it`,
-    /// `older than max-age 90d`, `over max-total-bytes 10 GiB for rule 1`.
+    /// `older than max-age 90d`, `over max-total-bytes 10GiB for rule 1`.
     public var reasons: [String] { reasonCodes.map(\.text) }
 
     /// One line for people: `kept: keep-daily (2026-11-26); keep-last 3` or

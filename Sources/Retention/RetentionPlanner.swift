@@ -387,7 +387,7 @@ public enum RetentionPlanner {
         }
         guard total.exceeds(budget) else { return nil }
         return "rule \(rule.number): its snapshots still take \(total.description), over max-total-bytes "
-            + "\(RetentionFormat.bytes(budget)), because the newest snapshot of each group "
+            + "\(RetentionFormat.budget(budget)), because the newest snapshot of each group "
             + "and pinned snapshots are never removed"
     }
 }
@@ -421,7 +421,7 @@ struct ByteTotal: Sendable, CustomStringConvertible {
 
     var description: String {
         high > 0 || low > UInt64(Int64.max)
-            ? "more than \(RetentionFormat.bytes(.max))" : RetentionFormat.bytes(Int64(low))
+            ? "more than \(RetentionFormat.size(.max))" : RetentionFormat.size(Int64(low))
     }
 }
 

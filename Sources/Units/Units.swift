@@ -51,14 +51,15 @@ public enum DurationParser {
     }
 
     /// Formats with the largest units first, e.g. `1h30m`, `2d`, `1m500ms`; zero is `0s`. Negative
-    /// durations get a leading `-`. Sub-millisecond parts are dropped.
-    public static func format(_ duration: Duration) -> String {
+    /// durations get a leading `-`. Sub-millisecond parts are dropped. Without `weeks`, days are the
+    /// largest unit (`90d`, not `12w6d`), as retention ages are written.
+    public static func format(_ duration: Duration, weeks: Bool = true) -> String {
         let (seconds, atto) = duration.components
         var millis = seconds * 1000 + atto / 1_000_000_000_000_000
         guard millis != 0 else { return "0s" }
         var out = millis < 0 ? "-" : ""
         millis = millis < 0 ? -millis : millis
-        for (name, nanos) in formatUnits.reversed() {
+        for (name, nanos) in formatUnits.reversed() where weeks || name != "w" {
             let ms = nanos / 1_000_000
             if millis >= ms {
                 out += "\(millis / ms)\(name)"

@@ -93,7 +93,7 @@ import Testing
         let plan = try Fixture.plan(snaps, Fixture.policy(RetentionRule(maxTotalBytes: 3 * Self.gib)))
         #expect(plan.kept == ["s4", "s3", "s2"])
         #expect(plan.bytesFreed == 2 * Self.gib)
-        #expect(try Fixture.decision(plan, "s0").reasons == ["over max-total-bytes 3 GiB for rule 1"])
+        #expect(try Fixture.decision(plan, "s0").reasons == ["over max-total-bytes 3GiB for rule 1"])
         #expect(plan.warnings.isEmpty)
     }
 
@@ -142,7 +142,7 @@ import Testing
         #expect(plan.bytesFreed == 2 * Self.gib)
         #expect(
             plan.warnings == [
-                "rule 1: its snapshots still take 3 GiB, over max-total-bytes 0 B, because the newest snapshot of "
+                "rule 1: its snapshots still take 3GB, over max-total-bytes 0, because the newest snapshot of "
                     + "each group and pinned snapshots are never removed"
             ])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Units
 
 @testable import Retention
 
@@ -65,8 +66,8 @@ import Testing
     static let durationCases: [(Duration, String)] = [
         (.seconds(90 * 86_400), "90d"), (.seconds(2 * 86_400), "2d"), (.seconds(36 * 3600), "1d12h"),
         (.seconds(9000), "2h30m"), (.seconds(45 * 60), "45m"), (.seconds(86_401), "1d1s"),
-        (.milliseconds(1500), "1.5s"),
-        (.milliseconds(250), "0.25s"), (.zero, "0s"), (.seconds(-3600), "-1h"),
+        (.milliseconds(1500), "1s500ms"), (.seconds(14 * 86_400), "14d"),
+        (.milliseconds(250), "250ms"), (.zero, "0s"), (.seconds(-3600), "-1h"),
     ]
 
     @Test(arguments: durationCases)
@@ -74,21 +75,23 @@ import Testing
         #expect(RetentionFormat.duration(duration) == text)
     }
 
-    static let byteCases: [(Int64, String)] = [
-        (0, "0 B"), (512, "512 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (10 << 30, "10 GiB"),
-        (1_342_177_280, "1.25 GiB"), (1_048_575, "1 MiB"), (1_048_064, "1023.5 KiB"), (.max, "8 EiB"),
-        (-2048, "-2 KiB"), (3_156_214, "3.01 MiB"),
+    /// Budgets are echoed as configs write them (re-parsable), measured sizes as every other output prints them.
+    static let byteCases: [(Int64, String, String)] = [
+        (0, "0", "0"), (512, "512", "512B"), (1024, "1KiB", "1kB"), (1536, "1536", "1.50kB"), (10 << 30, "10GiB", "10GB"),
+        (1_342_177_280, "1280MiB", "1.25GB"), (3_156_214, "3156214", "3.01MB"),
     ]
 
     @Test(arguments: byteCases)
-    func byteSpelling(bytes: Int64, text: String) {
-        #expect(RetentionFormat.bytes(bytes) == text)
+    func byteSpelling(bytes: Int64, budget: String, size: String) {
+        #expect(RetentionFormat.budget(bytes) == budget)
+        #expect(ByteSizeParser.parse(RetentionFormat.budget(bytes)) == bytes)
+        #expect(RetentionFormat.size(bytes) == size)
     }
 
     @Test func reasonSpellings() {
         #expect(RetentionReason.period(.hourly, key: 0, oldest: false).text == "keep-hourly (1970-01-01 00:00)")
         #expect(RetentionReason.period(.yearly, key: 2026, oldest: true).text == "keep-yearly (2026, oldest)")
-        #expect(RetentionReason.overBudget(rule: 1, budget: 10 << 30).text == "over max-total-bytes 10 GiB for rule 1")
+        #expect(RetentionReason.overBudget(rule: 1, budget: 10 << 30).text == "over max-total-bytes 10GiB for rule 1")
         #expect(RetentionReason.olderThanMaxAge(.seconds(90 * 86_400)).text == "older than max-age 90d")
         #expect(RetentionReason.within(.seconds(2 * 86_400)).text == "within 2d of newest")
         #expect(RetentionReason.text("custom").text == "custom")
