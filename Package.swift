@@ -51,6 +51,9 @@ let package = Package(
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
         .target(name: "Triggers", dependencies: ["Profiles"]),
 
+        // AWS Signature Version 4 for S3, pure: canonical request, string to sign, signing key.
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
             "ArchiveIO", "GBSnapCore", "Retention", "JSONScan",
@@ -114,6 +117,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "GBSnapTestSupport", "gbsnap",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
