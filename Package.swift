@@ -55,6 +55,16 @@ let package = Package(
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // I/O edges.
+        // The S3 protocol over AsyncHTTPClient: signed requests, multipart uploads, ranged reads, listings, retries.
+        .target(name: "S3", dependencies: [
+            "SigV4", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SnapshotStore", dependencies: [
             "ArchiveIO", "GBSnapCore", "Retention", "JSONScan",
         ]),
@@ -118,6 +128,14 @@ let package = Package(
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),
+        // Against a real S3 protocol server (moto, signature-checking) started by the tests: in its own group.
+        .testTarget(name: "S3Tests", dependencies: [
+            "S3", "SigV4", "GBSnapTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "GBSnapTestSupport", "gbsnap",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
