@@ -372,10 +372,7 @@ extension S3Client {
 
     private func once<T>(_ call: Call, attempt: Int, _ handle: (HTTPClientResponse, Int) async throws(AttemptFailure) -> T) async throws(AttemptFailure) -> T {
         let endpoint = configuration.endpoint
-        let virtual = configuration.addressing == .virtualHosted
-        let host = endpoint.authority(host: virtual ? "\(call.bucket).\(endpoint.host)" : nil)
-        var path = virtual ? "/" : "/\(call.bucket)"
-        if let key = call.key { path += virtual ? key : "/\(key)" }
+        let (host, path) = target(bucket: call.bucket, key: call.key)
         let payload = SigV4Payload.hashing(call.body)
         let signed = signer.sign(SigV4Request(method: call.method.rawValue, path: path, query: call.query,
                                               headers: [(name: "host", value: host)] + call.headers.map { (name: $0.0, value: $0.1) }),
@@ -410,6 +407,18 @@ extension S3Client {
         let error = classify(status: status, body: body, call, attempts: attempt)
         throw AttemptFailure(error: error, retryable: [500, 502, 503, 504].contains(status) || error.code == "SlowDown"
                              || error.code == "InternalError" || error.code == "RequestTimeout")
+    }
+
+    /// The `Host` header and the decoded path of a request: `/BUCKET/KEY` on the endpoint (path-style), or `/KEY`
+    /// on `BUCKET.ENDPOINT` (virtual-hosted).
+    func target(bucket: String, key: String?) -> (host: String, path: String) {
+        let endpoint = configuration.endpoint
+        switch configuration.addressing {
+        case .path:
+            return (endpoint.authority(), "/\(bucket)" + (key.map { "/\($0)" } ?? ""))
+        case .virtualHosted:
+            return (endpoint.authority(host: "\(bucket).\(endpoint.host)"), "/" + (key ?? ""))
+        }
     }
 
     /// The sentence for an error answer.

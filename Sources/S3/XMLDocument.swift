@@ -49,14 +49,18 @@ private struct XMLScanner {
             var tag = Array(bytes[(i + 1)..<end])
             i = end + 1
             if tag.first == UInt8(ascii: "/") {
-                guard var element = stack.popLast(), localName(Array(tag.dropFirst())) == element.name else { return nil }
-                element.text += decode(text) ?? ""
+                guard var element = stack.popLast(), localName(Array(tag.dropFirst())) == element.name,
+                      let decoded = decode(text) else { return nil }
+                element.text += decoded
                 text = []
                 if stack.isEmpty { root = element } else { stack[stack.count - 1].children.append(element) }
                 continue
             }
             // Text between a parent's start and a child is whitespace in S3's documents; keep only leaf text.
-            if !stack.isEmpty { stack[stack.count - 1].text += decode(text) ?? "" }
+            if !stack.isEmpty {
+                guard let decoded = decode(text) else { return nil }
+                stack[stack.count - 1].text += decoded
+            }
             text = []
             let selfClosing = tag.last == UInt8(ascii: "/")
             if selfClosing { tag.removeLast() }
@@ -67,8 +71,7 @@ private struct XMLScanner {
                 stack.append(element)
             }
         }
-        guard stack.isEmpty, var root else { return nil }
-        if !root.children.isEmpty { root.text = "" }
+        guard stack.isEmpty, let root else { return nil }
         return clean(root)
     }
 

@@ -10,6 +10,8 @@ final class FaultProxy: @unchecked Sendable {
     enum Fault: Sendable {
         case slowDown
         case dropMidBody
+        /// Reads the request and never answers (until the client gives up and closes).
+        case blackHole
     }
 
     /// What the proxy saw: `METHOD TARGET -> forwarded|503|dropped`.
@@ -77,6 +79,12 @@ final class FaultProxy: @unchecked Sendable {
             return
         }
         guard readBody(client, &body, upTo: length) else { return }
+        if fault == .blackHole {
+            record("\(method) \(target) -> no answer")
+            var byte: UInt8 = 0
+            _ = recv(client, &byte, 1, 0) // returns when the client closes
+            return
+        }
         if fault == .slowDown {
             let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
             let answer = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(xml.utf8.count)\r\nConnection: close\r\n\r\n\(xml)"
