@@ -18,9 +18,9 @@ final class MotoServer: Sendable {
     /// The one plain-HTTP server of the test process, started on first use.
     static let shared = Task { try await MotoServer.start() }
 
-    /// Starts moto (HTTPS with `tls`, a certificate and key), waits for its port, and creates the IAM user with
+    /// Starts moto (HTTPS with `tls`: a certificate, its key and the CA that signed it), waits for its port, and creates the IAM user with
     /// the server's first three calls, the only ones it lets through unauthenticated.
-    static func start(tls: (cert: String, key: String)? = nil) async throws -> MotoServer {
+    static func start(tls: (cert: String, key: String, ca: String)? = nil) async throws -> MotoServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto-server.py").path
         let log = NSTemporaryDirectory() + "moto-\(UUID().uuidString.prefix(8)).log"
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -42,7 +42,7 @@ final class MotoServer: Sendable {
             throw MotoError(message: "moto did not start (is moto[server] installed? scripts/setup installs it): \(text.suffix(2000))")
         }
         let scheme = tls == nil ? "http" : "https"
-        let credentials = try await createUser(scheme: scheme, port: port, caFile: tls?.cert)
+        let credentials = try await createUser(scheme: scheme, port: port, caFile: tls?.ca)
         return MotoServer(process: process, port: port, scheme: scheme, credentials: credentials, log: log)
     }
 

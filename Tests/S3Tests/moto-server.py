@@ -12,6 +12,7 @@ fail its check; boto3 fails the same way. Here the URL is the request target exa
 """
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -31,6 +32,8 @@ def url_as_sent(request):
 
 werkzeug.wrappers.request.Request.url = property(url_as_sent)
 
+# The test process starts this from a thread that blocks signals, and the mask is inherited: let SIGTERM stop it.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 parent = os.getppid()
 
 
