@@ -123,6 +123,37 @@ public final class S3Client: Sendable {
         }
     }
 
+    /// GETs an object (or `range` of it) and hands its body to `consume` chunk by chunk as it arrives, in order.
+    /// A failure before the first chunk is retried; after it, the error is thrown (the consumer has seen part of
+    /// the body). Returns the object's ETag.
+    @discardableResult
+    public func streamObject(bucket: String, key: String, range: S3ByteRange? = nil,
+                             _ consume: @Sendable (ByteBuffer) async throws -> Void) async throws(S3Error) -> String {
+        var call = Call(method: .GET, bucket: bucket, key: key)
+        if let range { call.headers.append(("range", range.description)) }
+        return try await withRetries(call) { response, attempt throws(AttemptFailure) in
+            guard let etag = response.headers.first(name: "etag") else {
+                throw AttemptFailure(error: S3Error(reason: .invalidResponse, message: "\(self.prefix(call)): the answer has no ETag"), retryable: false)
+            }
+            var delivered = false
+            do {
+                for try await chunk in response.body {
+                    delivered = true
+                    do { try await consume(chunk) } catch {
+                        throw AttemptFailure(error: S3Error(reason: .other, message: "\(self.prefix(call)): the reader stopped: \(error)"), retryable: false)
+                    }
+                }
+            } catch let failure as AttemptFailure {
+                throw failure
+            } catch {
+                var failure = self.transportFailure(error, call, attempt: attempt)
+                failure.retryable = failure.retryable && !delivered
+                throw failure
+            }
+            return etag
+        }
+    }
+
     /// HEADs an object: its size and ETag, or nil when there is no such key.
     public func headObject(bucket: String, key: String) async throws(S3Error) -> S3ObjectInfo? {
         var call = Call(method: .HEAD, bucket: bucket, key: key)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GBSnapTestSupport
+import NIOCore
 @testable import S3
 import SigV4
 import Testing
@@ -141,6 +142,10 @@ struct S3ClientTests {
             #expect(FileManager.default.contents(atPath: target) == Data(bytes))
             #expect(!FileManager.default.fileExists(atPath: target + ".part"))
 
+            let collected = Collected()
+            let streamedETag = try await client.streamObject(bucket: bucket, key: "unicode/ü€.bin", range: S3ByteRange(from: 10)) { collected.append($0) }
+            #expect(collected.bytes == Array("abcdefghij".utf8) && streamedETag.hasPrefix("\""))
+
             try await client.deleteObject(bucket: bucket, key: "unicode/ü€.bin")
             try await client.deleteObject(bucket: bucket, key: "unicode/ü€.bin") // gone already: still fine
             #expect(try await client.headObject(bucket: bucket, key: "unicode/ü€.bin") == nil)
@@ -276,4 +281,12 @@ final class PeakSampler: @unchecked Sendable {
         lock.withLock { peak = max(peak, now) }
         return result
     }
+}
+
+/// Bytes gathered by a streaming reader.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [UInt8] = []
+    var bytes: [UInt8] { lock.withLock { storage } }
+    func append(_ chunk: ByteBuffer) { lock.withLock { storage += chunk.readableBytesView } }
 }
