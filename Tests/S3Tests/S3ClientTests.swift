@@ -210,7 +210,10 @@ struct S3ClientTests {
 
             let before = residentBytes()
             let peak = PeakSampler()
+            let clock = ContinuousClock()
+            let started = clock.now
             let result = try await peak.sampling { try await client.uploadFile(bucket: bucket, key: "snapshots/big.tar.gz", path: source) }
+            let uploadTime = clock.now - started
             let etag = try #require(result.etag)
             #expect(etag.hasSuffix("-20\""), "20 parts of 5 MiB: \(etag)")
             // A whole-file read would add 96 MiB; one part in flight adds a few copies of 5 MiB.
@@ -221,7 +224,13 @@ struct S3ClientTests {
             let back = tmp.path + "/back.bin"
             let downloadPeak = PeakSampler()
             let before2 = residentBytes()
+            let downloadStarted = clock.now
             _ = try await downloadPeak.sampling { try await client.downloadObject(bucket: bucket, key: "snapshots/big.tar.gz", to: back) }
+            let downloadTime = clock.now - downloadStarted
+            // The figures for docs (no limit is asserted on time): moto on loopback, a debug build.
+            func rate(_ d: Duration) -> String { String(format: "%.1f MiB/s", Double(size) / 1_048_576 / (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)) }
+            print("S3 figure: \(size >> 20) MiB to moto in 5 MiB parts: upload \(rate(uploadTime)) (resident +\((peak.value - before) >> 20) MiB), "
+                + "download \(rate(downloadTime)) (resident +\((downloadPeak.value - before2) >> 20) MiB)")
             #expect(downloadPeak.value - before2 < 48 << 20, "resident grew by \((downloadPeak.value - before2) >> 20) MiB during the download")
             #expect(try sha256(ofFile: back) == digest)
             let head = try await client.getObject(bucket: bucket, key: "snapshots/big.tar.gz", range: S3ByteRange(0...1023))
