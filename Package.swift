@@ -54,7 +54,20 @@ let package = Package(
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
         .target(name: "Triggers", dependencies: ["Profiles"]),
 
+        // AWS Signature Version 4 for S3, pure: canonical request, string to sign, signing key.
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // I/O edges.
+        // The S3 protocol over AsyncHTTPClient: signed requests, multipart uploads, ranged reads, listings, retries.
+        .target(name: "S3", dependencies: [
+            "SigV4", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SnapshotStore", dependencies: [
             "ArchiveIO", "GBSnapCore", "Retention", "JSONScan",
         ]),
@@ -117,6 +130,15 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),
+        // Against a real S3 protocol server (moto, signature-checking) started by the tests: in its own group.
+        .testTarget(name: "S3Tests", dependencies: [
+            "S3", "SigV4", "GBSnapTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "Triggers", "GBSnapTestSupport", "gbsnap",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
