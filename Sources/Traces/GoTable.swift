@@ -4,13 +4,14 @@
 
 struct GoTable {
     private var keys: [UInt64]
-    private var values: [GoState]
+    /// States by slot (see `slot(of:)`).
+    var values: [GoState]
     private var used = 0
     private var mask: Int
 
     init() {
         keys = [UInt64](repeating: 0, count: 1024)
-        values = [GoState](repeating: GoState(), count: 1024)
+        values = [GoState](repeating: GoState(), count: 1025)
         mask = 1023
     }
 
@@ -40,10 +41,14 @@ struct GoTable {
                     return
                 }
                 if key == 0 {
+                    if (used + 1) * 2 > keys.count - 1 {
+                        grow()
+                        self[g] = newValue
+                        return
+                    }
                     keys[i] = g
                     values[i] = newValue
                     used += 1
-                    if used * 2 > keys.count { grow() }
                     return
                 }
                 i = (i + 1) & mask
@@ -51,10 +56,39 @@ struct GoTable {
         }
     }
 
+    /// The slot of goroutine `g`, inserting a blank state if it is new; valid until the next insertion.
+    /// Goroutine 0 (never a real goroutine) shares a scratch slot that is never found by lookups.
+    @inline(__always)
+    mutating func slot(of g: UInt64) -> Int {
+        guard g != 0 else {
+            values[scratch] = GoState()
+            return scratch
+        }
+        var i = home(g)
+        while true {
+            let key = keys[i]
+            if key == g { return i }
+            if key == 0 {
+                if (used + 1) * 2 > keys.count - 1 {
+                    grow()
+                    return slot(of: g)
+                }
+                keys[i] = g
+                values[i] = GoState()
+                used += 1
+                return i
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// One extra slot past the table for goroutine 0.
+    private var scratch: Int { keys.count }
+
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
         keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        values = [GoState](repeating: GoState(), count: oldKeys.count * 2)
+        values = [GoState](repeating: GoState(), count: oldKeys.count * 2 + 1)
         mask = keys.count - 1
         used = 0
         for (index, key) in oldKeys.enumerated() where key != 0 { self[key] = oldValues[index] }
@@ -66,21 +100,37 @@ struct GoTable {
     }
 }
 
-/// Sorts in place, in linear time (LSD radix by bytes, only as many bytes as the largest value needs).
+/// Sorts in place, in linear time (LSD radix by bytes, only as many bytes as the largest value needs;
+/// a byte every value shares is skipped).
 func radixSort(_ values: inout [UInt64]) {
-    guard values.count > 1, let largest = values.max() else { return }
-    var scratch = [UInt64](repeating: 0, count: values.count)
+    let n = values.count
+    guard n > 1, let largest = values.max() else { return }
+    var scratch = [UInt64](repeating: 0, count: n)
+    var counts = [Int](repeating: 0, count: 256)
     var shift: UInt64 = 0
     while shift < 64 && (largest >> shift) != 0 {
-        var counts = [Int](repeating: 0, count: 257)
-        for value in values { counts[Int((value >> shift) & 0xFF) + 1] += 1 }
-        for i in 1..<257 { counts[i] += counts[i - 1] }
-        for value in values {
-            let bucket = Int((value >> shift) & 0xFF)
-            scratch[counts[bucket]] = value
-            counts[bucket] += 1
+        let moved = values.withUnsafeMutableBufferPointer { source in
+            scratch.withUnsafeMutableBufferPointer { target in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for i in 0..<256 { counts[i] = 0 }
+                    for value in source { counts[Int(truncatingIfNeeded: (value >> shift) & 0xFF)] += 1 }
+                    if counts.contains(n) { return false }
+                    var sum = 0
+                    for i in 0..<256 {
+                        let c = counts[i]
+                        counts[i] = sum
+                        sum += c
+                    }
+                    for value in source {
+                        let bucket = Int(truncatingIfNeeded: (value >> shift) & 0xFF)
+                        target[counts[bucket]] = value
+                        counts[bucket] += 1
+                    }
+                    return true
+                }
+            }
         }
-        swap(&values, &scratch)
+        if moved { swap(&values, &scratch) }
         shift += 8
     }
 }

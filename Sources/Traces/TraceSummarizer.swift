@@ -62,15 +62,28 @@ struct Cursor {
         guard count != 0xFF else {
             throw TraceError(.malformed(offset: at, what: "event type \(type) is not a timed event of this format"))
         }
-        let dt = try reader.uvarint(&pos, end)
+        let dt = try next(reader)
         lastTs &+= Self.nanoseconds(dt, nsPerTick)
         ts = lastTs
         self.type = type
-        if count > 0 { a0 = try reader.uvarint(&pos, end) }
-        if count > 1 { a1 = try reader.uvarint(&pos, end) }
-        if count > 2 { a2 = try reader.uvarint(&pos, end) }
-        if count > 3 { a3 = try reader.uvarint(&pos, end) }
+        if count > 0 { a0 = try next(reader) }
+        if count > 1 { a1 = try next(reader) }
+        if count > 2 { a2 = try next(reader) }
+        if count > 3 { a3 = try next(reader) }
         return true
+    }
+
+    /// A uvarint, with the one-byte case inline.
+    @inline(__always)
+    mutating func next(_ reader: ByteReader) throws(TraceError) -> UInt64 {
+        if pos < end {
+            let byte = reader.base[pos]
+            if byte < 0x80 {
+                pos += 1
+                return UInt64(byte)
+            }
+        }
+        return try reader.uvarint(&pos, end)
     }
 
     /// `ticks` in nanoseconds, truncated (Go's `Time(float64(t) * float64(freq))`); saturates on hostile values.
@@ -163,6 +176,7 @@ struct Replay {
                 nsPerTick: 1.0 / (Double(generation.ticksPerSecond) / 1e9)))
         }
         try argumentCounts.withUnsafeBufferPointer { (counts) throws(TraceError) in
+          try cursors.withUnsafeMutableBufferPointer { (cursors) throws(TraceError) in
             let counts = counts.baseAddress!
             var heap = CursorHeap()
             for index in cursors.indices where try cursors[index].advance(reader, counts) {
@@ -199,6 +213,7 @@ struct Replay {
                     }
                 }
             }
+          }
         }
     }
 
@@ -212,23 +227,25 @@ struct Replay {
         switch c.type {
         case Ev.goStart:
             let g = c.a0
-            var state = goroutines[g]
+            let i = goroutines.slot(of: g)
+            let state = goroutines.values[i]
             if !force && !(state.status == GoStatusCode.runnable && succeeds(c.a1, state)) { return false }
             if state.runnableSince != 0 && ts >= state.runnableSince { latencies.append(ts - state.runnableSince) }
-            state.status = GoStatusCode.running
-            state.runnableSince = 0
-            setSeq(&state, c.a1)
-            goroutines[g] = state
+            goroutines.values[i].status = GoStatusCode.running
+            goroutines.values[i].runnableSince = 0
+            goroutines.values[i].seqGen = generation.number
+            goroutines.values[i].seq = c.a1
             mCurrent[c.slot] = g
         case Ev.goUnblock:
             let g = c.a0
-            var state = goroutines[g]
-            if !force && !(state.status == GoStatusCode.waiting && succeeds(c.a1, state)) { return false }
-            endBlock(&state, ts)
-            state.status = GoStatusCode.runnable
-            state.runnableSince = ts
-            setSeq(&state, c.a1)
-            goroutines[g] = state
+            let i = goroutines.slot(of: g)
+            if !force && !(goroutines.values[i].status == GoStatusCode.waiting && succeeds(c.a1, goroutines.values[i])) {
+                return false
+            }
+            endBlock(slot: i, ts)
+            goroutines.values[i].status = GoStatusCode.runnable
+            goroutines.values[i].runnableSince = ts
+            setSeq(&goroutines.values[i], c.a1)
         case Ev.goSwitch, Ev.goSwitchDestroy:
             let next = c.a0
             var state = goroutines[next]
@@ -252,7 +269,8 @@ struct Replay {
             alive += 1
             if alive > maxAlive { maxAlive = alive }
             let runnable = c.type == Ev.goCreate
-            goroutines[c.a0] = GoState(
+            let i = goroutines.slot(of: c.a0)
+            goroutines.values[i] = GoState(
                 status: runnable ? GoStatusCode.runnable : GoStatusCode.waiting, seqGen: generation.number, seq: 0,
                 runnableSince: runnable ? ts : 0)
         case Ev.goCreateSyscall:
@@ -268,8 +286,9 @@ struct Replay {
         case Ev.goStop:
             let current = mCurrent[c.slot]
             if current != 0 {
-                goroutines[current].status = GoStatusCode.runnable
-                goroutines[current].runnableSince = ts
+                let i = goroutines.slot(of: current)
+                goroutines.values[i].status = GoStatusCode.runnable
+                goroutines.values[i].runnableSince = ts
             }
             mCurrent[c.slot] = 0
         case Ev.goBlock:
@@ -281,15 +300,16 @@ struct Replay {
         case Ev.goSyscallBegin:
             syscalls += 1
             let current = mCurrent[c.slot]
-            if current != 0 { goroutines[current].status = GoStatusCode.syscall }
+            if current != 0 { goroutines.values[goroutines.slot(of: current)].status = GoStatusCode.syscall }
         case Ev.goSyscallEnd:
             let current = mCurrent[c.slot]
-            if current != 0 { goroutines[current].status = GoStatusCode.running }
+            if current != 0 { goroutines.values[goroutines.slot(of: current)].status = GoStatusCode.running }
         case Ev.goSyscallEndBlocked:
             let current = mCurrent[c.slot]
             if current != 0 {
-                goroutines[current].status = GoStatusCode.runnable
-                goroutines[current].runnableSince = ts
+                let i = goroutines.slot(of: current)
+                goroutines.values[i].status = GoStatusCode.runnable
+                goroutines.values[i].runnableSince = ts
             }
             mCurrent[c.slot] = 0
         case Ev.goStatus, Ev.goStatusStack:
@@ -380,9 +400,9 @@ struct Replay {
     mutating func destroy(_ g: UInt64, at ts: UInt64) {
         ended += 1
         alive -= 1
-        var state = goroutines[g]
-        endBlock(&state, ts)
-        goroutines[g] = GoState()
+        let i = goroutines.slot(of: g)
+        endBlock(slot: i, ts)
+        goroutines.values[i] = GoState()
     }
 
     mutating func block(_ g: UInt64, reasonIndex: Int, stack: Int, at ts: UInt64) {
@@ -397,15 +417,21 @@ struct Replay {
             sites.append((reasonIndex, stack, 0, 0))
         }
         sites[site].count += 1
-        var state = goroutines[g]
-        state.status = GoStatusCode.waiting
-        state.runnableSince = 0
-        state.blockedSince = ts
-        state.blockSite = site
-        goroutines[g] = state
+        let i = goroutines.slot(of: g)
+        goroutines.values[i].status = GoStatusCode.waiting
+        goroutines.values[i].runnableSince = 0
+        goroutines.values[i].blockedSince = ts
+        goroutines.values[i].blockSite = site
     }
 
     /// Adds the time `state` was blocked (if it was) up to `ts` to its reason and site.
+    mutating func endBlock(slot i: Int, _ ts: UInt64) {
+        var state = goroutines.values[i]
+        guard state.blockSite >= 0 else { return }
+        endBlock(&state, ts)
+        goroutines.values[i] = state
+    }
+
     mutating func endBlock(_ state: inout GoState, _ ts: UInt64) {
         guard state.blockSite >= 0 else { return }
         let ticks = ts >= state.blockedSince ? ts - state.blockedSince : 0
@@ -537,12 +563,12 @@ struct CursorHeap {
     var items: [Int] = []
 
     @inline(__always)
-    static func less(_ a: Int, _ b: Int, _ cursors: [Cursor]) -> Bool {
+    static func less(_ a: Int, _ b: Int, _ cursors: UnsafeMutableBufferPointer<Cursor>) -> Bool {
         let ta = cursors[a].ts, tb = cursors[b].ts
         return ta != tb ? ta < tb : a < b
     }
 
-    mutating func push(_ index: Int, _ cursors: [Cursor]) {
+    mutating func push(_ index: Int, _ cursors: UnsafeMutableBufferPointer<Cursor>) {
         items.append(index)
         var i = items.count - 1
         while i > 0 {
@@ -555,7 +581,7 @@ struct CursorHeap {
 
     var top: Int? { items.first }
 
-    mutating func pop(_ cursors: [Cursor]) -> Int? {
+    mutating func pop(_ cursors: UnsafeMutableBufferPointer<Cursor>) -> Int? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {
