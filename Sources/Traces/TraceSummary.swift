@@ -1,6 +1,6 @@
 /// What a Go execution trace shows, summarised: the time span, GC and stop-the-world pauses, goroutine
 /// churn, scheduler latency, what goroutines blocked on, and the live heap. JSON field names (Codable)
-/// are those of docs/traces.md and the `trace` section of `gbsnap diff --format json`.
+/// are those of docs/traces.md.
 public struct TraceSummary: Sendable, Hashable, Codable {
     /// The trace's format (`go 1.26 trace` for Go 1.26 and 1.27).
     public var format: String
