@@ -15,17 +15,10 @@ import SnapshotStore
 /// - CPU and peak RSS of the daemon through the burst.
 func benchDaemon(arguments: [String]) throws {
     var options = DaemonBench.Options()
-    var rest = arguments[...]
-    func value(_ flag: String) throws -> String {
-        guard let v = rest.popFirst() else { throw DaemonBench.Failure("\(flag) needs a value") }
-        return v
-    }
-    func int(_ flag: String) throws -> Int {
-        let text = try value(flag)
-        guard let n = Int(text), n > 0 else { throw DaemonBench.Failure("\(flag) \"\(text)\" is not a positive integer") }
-        return n
-    }
-    while let arg = rest.popFirst() {
+    var rest = BenchFlags(arguments)
+    func value(_ flag: String) throws -> String { try rest.value(flag) }
+    func int(_ flag: String) throws -> Int { try rest.positiveInt(flag) }
+    while let arg = rest.next() {
         switch arg {
         case "--gbsnap": options.gbsnap = try value(arg)
         case "--fixture": options.fixture = try value(arg)
@@ -97,13 +90,7 @@ struct DaemonBench {
             for p in processes { p.waitUntilExit() }
         }
 
-        var urls: [String] = []
-        for i in 0..<options.fixtures {
-            let out = "\(work)/fixture-\(i).out"
-            let p = try spawn(options.fixture, ["-addr", "127.0.0.1:0"], stdout: out, stderr: "\(work)/fixture-\(i).err")
-            processes.append(p)
-            urls.append("http://" + (try waitForLine(in: out, prefix: "listening on ")))
-        }
+        let urls = try startFixtures(into: &processes)
 
         // First firing 60-120 s from now, on a minute; then every 5 minutes.
         let now = Date()
@@ -239,6 +226,17 @@ struct DaemonBench {
         return p
     }
 
+    /// Starts `options.fixtures` Go fixture processes on loopback (appended to `processes`); returns their base URLs.
+    func startFixtures(into processes: inout [Process]) throws -> [String] {
+        var urls: [String] = []
+        for i in 0..<options.fixtures {
+            let out = "\(options.work)/fixture-\(i).out"
+            processes.append(try spawn(options.fixture, ["-addr", "127.0.0.1:0"], stdout: out, stderr: "\(options.work)/fixture-\(i).err"))
+            urls.append("http://" + (try waitForLine(in: out, prefix: "listening on ")))
+        }
+        return urls
+    }
+
     func waitForLine(in path: String, prefix: String) throws -> String {
         for _ in 0..<200 {
             if let text = try? String(contentsOfFile: path, encoding: .utf8),
@@ -248,5 +246,27 @@ struct DaemonBench {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw Failure("\(path) never said \"\(prefix)…\"")
+    }
+}
+
+/// The flags of a benchmark subcommand, read one at a time.
+struct BenchFlags {
+    private var rest: ArraySlice<String>
+
+    init(_ arguments: [String]) { rest = arguments[...] }
+
+    mutating func next() -> String? { rest.popFirst() }
+
+    /// The value after `flag`.
+    mutating func value(_ flag: String) throws -> String {
+        guard let v = rest.popFirst() else { throw DaemonBench.Failure("\(flag) needs a value") }
+        return v
+    }
+
+    /// The positive integer after `flag`.
+    mutating func positiveInt(_ flag: String) throws -> Int {
+        let text = try value(flag)
+        guard let n = Int(text), n > 0 else { throw DaemonBench.Failure("\(flag) \"\(text)\" is not a positive integer") }
+        return n
     }
 }

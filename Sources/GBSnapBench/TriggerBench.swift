@@ -15,17 +15,10 @@ func benchTriggers(arguments: [String]) throws {
     var bench = DaemonBench.Options()
     var pollSeconds = 10
     var seconds = 120
-    var rest = arguments[...]
-    func value(_ flag: String) throws -> String {
-        guard let v = rest.popFirst() else { throw DaemonBench.Failure("\(flag) needs a value") }
-        return v
-    }
-    func int(_ flag: String) throws -> Int {
-        let text = try value(flag)
-        guard let n = Int(text), n > 0 else { throw DaemonBench.Failure("\(flag) \"\(text)\" is not a positive integer") }
-        return n
-    }
-    while let arg = rest.popFirst() {
+    var rest = BenchFlags(arguments)
+    func value(_ flag: String) throws -> String { try rest.value(flag) }
+    func int(_ flag: String) throws -> Int { try rest.positiveInt(flag) }
+    while let arg = rest.next() {
         switch arg {
         case "--gbsnap": bench.gbsnap = try value(arg)
         case "--fixture": bench.fixture = try value(arg)
@@ -48,12 +41,7 @@ func benchTriggers(arguments: [String]) throws {
         for p in processes where p.isRunning { p.terminate() }
         for p in processes { p.waitUntilExit() }
     }
-    var urls: [String] = []
-    for i in 0..<bench.fixtures {
-        let out = "\(work)/fixture-\(i).out"
-        processes.append(try runner.spawn(bench.fixture, ["-addr", "127.0.0.1:0"], stdout: out, stderr: "\(work)/fixture-\(i).err"))
-        urls.append("http://" + (try runner.waitForLine(in: out, prefix: "listening on ")))
-    }
+    let urls = try runner.startFixtures(into: &processes)
     var yaml = "targets:\n"
     let width = String(bench.targets - 1).count
     for i in 0..<bench.targets {

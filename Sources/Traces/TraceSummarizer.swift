@@ -296,13 +296,7 @@ struct Replay {
             if current != 0 { destroy(current, at: ts) }
             mCurrent[c.slot] = 0
         case Ev.goStop:
-            let current = mCurrent[c.slot]
-            if current != 0 {
-                let i = goroutines.slot(of: current)
-                goroutines.values[i].status = GoStatusCode.runnable
-                goroutines.values[i].runnableSince = ts
-            }
-            mCurrent[c.slot] = 0
+            stopRunning(onSlot: c.slot, at: ts)
         case Ev.goBlock:
             let current = mCurrent[c.slot]
             if current != 0 {
@@ -317,13 +311,7 @@ struct Replay {
             let current = mCurrent[c.slot]
             if current != 0 { goroutines.values[goroutines.slot(of: current)].status = GoStatusCode.running }
         case Ev.goSyscallEndBlocked:
-            let current = mCurrent[c.slot]
-            if current != 0 {
-                let i = goroutines.slot(of: current)
-                goroutines.values[i].status = GoStatusCode.runnable
-                goroutines.values[i].runnableSince = ts
-            }
-            mCurrent[c.slot] = 0
+            stopRunning(onSlot: c.slot, at: ts)
         case Ev.goStatus, Ev.goStatusStack:
             let g = c.a0, mid = c.a1, status = c.a2
             var state = goroutines[g]
@@ -407,6 +395,17 @@ struct Replay {
     func stwKey(_ c: Cursor) -> UInt64 {
         let current = mCurrent[c.slot]
         return current != 0 ? current : (c.m | (1 << 63))
+    }
+
+    /// The goroutine the M of `slot` runs goes back to runnable (preempted, or out of a blocking syscall); the M runs none.
+    mutating func stopRunning(onSlot slot: Int, at ts: UInt64) {
+        let current = mCurrent[slot]
+        if current != 0 {
+            let i = goroutines.slot(of: current)
+            goroutines.values[i].status = GoStatusCode.runnable
+            goroutines.values[i].runnableSince = ts
+        }
+        mCurrent[slot] = 0
     }
 
     mutating func destroy(_ g: UInt64, at ts: UInt64) {

@@ -23,7 +23,7 @@ final class MotoServer: Sendable {
     static func start(tls: (cert: String, key: String, ca: String)? = nil) async throws -> MotoServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto-server.py").path
         let log = NSTemporaryDirectory() + "moto-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script] + (tls.map { [$0.cert, $0.key] } ?? [])
@@ -79,7 +79,7 @@ final class MotoServer: Sendable {
             configuration.tlsConfiguration = tls
         }
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        defer { _ = http.shutdown { _ in } }
+        defer { http.shutdown { _ in } }
         let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyID: "bootstrap", secretAccessKey: "bootstrap"), region: "us-east-1", service: "iam")
         func call(_ form: String) async throws -> String {
             let body = Array(form.utf8)

@@ -42,7 +42,7 @@ private func residentBytes() -> Int64 {
 
 /// A file of `size` bytes of a repeatable pseudo-random pattern, written in 1 MiB chunks; its SHA-256.
 private func patternFile(_ path: String, size: Int) throws -> String {
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     defer { try? handle.close() }
     var hasher = SHA256()
