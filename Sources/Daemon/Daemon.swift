@@ -1,4 +1,5 @@
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
@@ -132,16 +133,22 @@ public enum Daemon {
             ])
         }
 
+        let metrics = DaemonMetrics(version: GBSnapVersion.current)
+        metrics.configApplied(config)
+        let metricsServer = metricsServer(config: config, metrics: metrics, snapshotter: snapshotter, logger: logger)
+        if metricsServer != nil { await seedStoreMetrics(metrics, snapshotter: snapshotter, logger: logger) }
+
         var services: [any Service] = []
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval / 2))
             logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
         }
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
-                                      state: state, notifier: notifier, logger: logger))
-        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger))
+                                      state: state, notifier: notifier, logger: logger, metrics: metrics))
+        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger, metrics: metrics))
         services.append(SchedulerService(taker: snapshotter, state: state, clock: SystemSchedulerClock(), notifier: notifier,
-                                         gracePeriod: options.gracePeriod, logger: logger))
+                                         gracePeriod: options.gracePeriod, logger: logger, metrics: metrics))
+        if let metricsServer { services.append(metricsServer) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

@@ -1,5 +1,6 @@
 import Capture
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
@@ -28,9 +29,10 @@ struct SchedulerService: Service {
     var horizon: TimeInterval = 300
     var maxNap: Duration = .seconds(1)
     var lateTolerance: TimeInterval = 60
+    var metrics = DaemonMetrics(version: GBSnapVersion.current)
 
     func run() async throws {
-        let runner = CaptureRunner(taker: taker, maxConcurrent: await state.config.maxConcurrent, logger: logger)
+        let runner = CaptureRunner(taker: taker, maxConcurrent: await state.config.maxConcurrent, logger: logger, metrics: metrics)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
@@ -72,6 +74,7 @@ struct SchedulerService: Service {
         var lastStatus = ""
         while !Task.isCancelled {
             if await runner.storeFailure != nil { return }
+            metrics.health.heartbeat()
             let now = clock.now()
             let (current, currentGeneration) = await state.current()
             if currentGeneration != generation {

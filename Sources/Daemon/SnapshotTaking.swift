@@ -15,6 +15,18 @@ protocol SnapshotTaking: Sendable {
     func failureReasons(of entry: CatalogEntry) async -> [String]
     /// Every snapshot in the catalog (for catch-up at start).
     func catalog() async throws -> [CatalogEntry]
+    /// ``take(_:schedule:scheduledAt:)`` with each artifact's outcome, for the metrics.
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> TakenSnapshot
+}
+
+extension SnapshotTaking {
+    /// From the entry alone: stored kinds ok, failed kinds failed, no durations or sizes.
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> TakenSnapshot {
+        let entry = try await take(request, schedule: schedule, scheduledAt: scheduledAt)
+        let artifacts = entry.kinds.map { TakenSnapshot.Artifact(name: $0, outcome: .ok, duration: .zero, bytes: 0) }
+            + entry.failedKinds.map { TakenSnapshot.Artifact(name: $0, outcome: .failed, duration: .zero, bytes: 0) }
+        return TakenSnapshot(entry: entry, artifacts: artifacts)
+    }
 }
 
 extension Snapshotter: SnapshotTaking {
@@ -33,5 +45,9 @@ extension Snapshotter: SnapshotTaking {
 
     func catalog() async throws -> [CatalogEntry] {
         try await workers.run { store in try store.list(ListFilter()) }
+    }
+
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date) async throws -> TakenSnapshot {
+        try await takeRecorded(request, schedule: schedule, scheduledAt: Optional(scheduledAt))
     }
 }

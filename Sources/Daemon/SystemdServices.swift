@@ -1,8 +1,10 @@
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
 import ServiceLifecycle
+import SnapshotStore
 import UnixSignals
 
 /// Sends `WATCHDOG=1` every `interval` (half of `$WATCHDOG_USEC`) until shutdown.
@@ -29,6 +31,7 @@ struct ReloadService: Service {
     let state: DaemonState
     let notifier: SystemdNotifier
     let logger: Logger
+    var metrics = DaemonMetrics(version: GBSnapVersion.current)
 
     func run() async throws {
         // Trap SIGHUP before READY=1, so a reload request can never kill a daemon systemd thinks is up.
@@ -50,8 +53,11 @@ struct ReloadService: Service {
                                metadata: ["running": "\(storeRoot)", "configured": "\(newStore)"])
             }
             await state.replace(new)
+            metrics.configApplied(new)
+            metrics.configReloaded(success: true, hash: new.sha256)
             logger.info("config reloaded", metadata: ["schedules": "\(new.schedules.count)", "targets": "\(new.targets.count)"])
         } catch {
+            metrics.configReloaded(success: false, hash: nil)
             logger.error("config reload failed; keeping the running config", metadata: ["error": "\(error)"])
         }
         notifier.notify("READY=1")

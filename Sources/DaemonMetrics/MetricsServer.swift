@@ -1,0 +1,171 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// The listener could not be opened. The description names the address and what to do.
+public struct MetricsServerError: Error, Sendable, CustomStringConvertible {
+    /// The address as configured (`HOST:PORT`).
+    public var address: String
+    /// One sentence naming the address and the problem.
+    public var description: String
+}
+
+/// What a request asks for. Pure, so the routing is tested without a socket.
+enum MetricsRoute: Equatable {
+    case metrics, health, notFound, methodNotAllowed
+
+    /// `GET /metrics` and `GET /healthz` (a query string is ignored); other paths 404, other methods 405.
+    static func route(method: HTTPMethod, uri: String) -> MetricsRoute {
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        guard path == "/metrics" || path == "/healthz" else { return .notFound }
+        guard method == .GET else { return .methodNotAllowed }
+        return path == "/metrics" ? .metrics : .health
+    }
+}
+
+/// `GET /metrics` (Prometheus text format) and `GET /healthz` on one HTTP/1.1 listener, as a
+/// swift-service-lifecycle service: it binds when run, probes the store every `probeInterval`
+/// (so `/healthz` never touches the disk), and closes the listener on graceful shutdown.
+///
+/// It runs on NIO's shared event loop group, the one AsyncHTTPClient's captures already use; the
+/// exposition is rendered on NIO's shared thread pool, so a large scrape never blocks that loop.
+public struct MetricsServer: Service {
+    /// Host to bind (an IP address or a name); an IPv6 address without brackets.
+    public let host: String
+    /// Port to bind; 0 takes a free one (logged, and passed to `onListening`).
+    public let port: Int
+    public let metrics: DaemonMetrics
+    /// How often the store is probed for `/healthz` and `gbsnap_store_writable`.
+    public let probeInterval: Duration
+    /// Tries to write to the store; nil when it could, else one line saying why not.
+    public let probeStore: @Sendable () async -> String?
+    public let logger: Logger
+    /// Called with the bound port once the listener is open.
+    public let onListening: @Sendable (Int) -> Void
+
+    /// A server for `host:port`; nothing is bound until ``run()``.
+    public init(host: String, port: Int, metrics: DaemonMetrics, probeInterval: Duration = .seconds(5),
+                probeStore: @escaping @Sendable () async -> String?, logger: Logger,
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.host = host
+        self.port = port
+        self.metrics = metrics
+        self.probeInterval = probeInterval
+        self.probeStore = probeStore
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// `HOST:PORT`, with brackets around an IPv6 host.
+    static func format(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    public func run() async throws {
+        await probe()
+        let channel = try await bind()
+        let boundPort = channel.localAddress?.port ?? port
+        logger.info("metrics listening", metadata: [
+            "address": "\(Self.format(host: host, port: boundPort))", "paths": "/metrics,/healthz",
+        ])
+        onListening(boundPort)
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await ContinuousClock().sleep(for: probeInterval) } catch { return }
+                await probe()
+            }
+        }
+        try? await channel.close()
+        logger.info("metrics listener closed")
+    }
+
+    func probe() async {
+        let problem = await probeStore()
+        metrics.health.storeProbed(problem: problem)
+        metrics.storeProbed(writable: problem == nil)
+    }
+
+    func bind() async throws -> any Channel {
+        let metrics = self.metrics
+        do {
+            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(metrics: metrics))
+                    }
+                }
+                .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port).get()
+        } catch {
+            let address = Self.format(host: host, port: port)
+            throw MetricsServerError(address: address,
+                                     description: "cannot listen for metrics on \(address) (metrics_listen): \(error); choose a free port and an address of this host")
+        }
+    }
+}
+
+/// Answers one request per connection, then closes it.
+final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let metrics: DaemonMetrics
+    private var head: HTTPRequestHead?
+
+    init(metrics: DaemonMetrics) { self.metrics = metrics }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h): head = h
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            handle(head, context: context)
+        }
+    }
+
+    private func handle(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch MetricsRoute.route(method: head.method, uri: head.uri) {
+        case .metrics:
+            let metrics = self.metrics
+            NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { metrics.exposition() }
+                .assumeIsolated()
+                .whenComplete { result in
+                    switch result {
+                    case .success(let bytes):
+                        self.respond(context, .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", bytes)
+                    case .failure(let error):
+                        self.respond(context, .internalServerError, contentType: "text/plain; charset=utf-8",
+                                     Array("cannot render the metrics: \(error)\n".utf8))
+                    }
+                }
+        case .health:
+            let report = metrics.health.report()
+            respond(context, report.healthy ? .ok : .serviceUnavailable, contentType: "text/plain; charset=utf-8",
+                    Array((report.reason + "\n").utf8))
+        case .notFound:
+            respond(context, .notFound, contentType: "text/plain; charset=utf-8",
+                    Array("not found: \(head.uri); this listener serves GET /metrics and GET /healthz\n".utf8))
+        case .methodNotAllowed:
+            respond(context, .methodNotAllowed, contentType: "text/plain; charset=utf-8",
+                    Array("method \(head.method) not allowed; use GET\n".utf8), extra: [("Allow", "GET")])
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, contentType: String, _ body: [UInt8],
+                         extra: [(String, String)] = []) {
+        var headers = HTTPHeaders([("Content-Type", contentType), ("Content-Length", "\(body.count)"), ("Connection", "close")])
+        headers.add(contentsOf: extra)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            .assumeIsolated()
+            .whenComplete { _ in context.close(promise: nil) }
+    }
+}
