@@ -101,7 +101,9 @@ let package = Package(
 
         // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
         .executableTarget(name: "GBSnapBench", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture",
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture", "DaemonMetrics",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.

@@ -7,7 +7,7 @@ enum BenchMain {
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         guard !args.isEmpty else {
-            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|retention-plan|prune|capture|daemon ...")
+            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|retention-plan|prune|capture|daemon|metrics ...")
             exit(2)
         }
         let name = args.removeFirst()
@@ -20,6 +20,7 @@ enum BenchMain {
             case "prune": try benchPrune(arguments: args)
             case "capture": try await benchCapture(arguments: args)
             case "daemon": try benchDaemon(arguments: args)
+            case "metrics": try await benchMetrics(arguments: args)
             default:
                 print("unknown benchmark \(name)")
                 exit(2)
