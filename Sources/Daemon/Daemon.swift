@@ -144,7 +144,8 @@ public enum Daemon {
             logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
         }
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
-                                      state: state, notifier: notifier, logger: logger, metrics: metrics))
+                                      state: state, notifier: notifier, logger: logger, metrics: metrics,
+                                      metricsListen: config.metricsListen))
         services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger, metrics: metrics))
         services.append(SchedulerService(taker: snapshotter, state: state, clock: SystemSchedulerClock(), notifier: notifier,
                                          gracePeriod: options.gracePeriod, logger: logger, metrics: metrics))

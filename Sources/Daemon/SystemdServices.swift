@@ -32,6 +32,8 @@ struct ReloadService: Service {
     let notifier: SystemdNotifier
     let logger: Logger
     var metrics = DaemonMetrics(version: GBSnapVersion.current)
+    /// The running `metrics_listen` (bound at start only).
+    var metricsListen: ListenAddress? = nil
 
     func run() async throws {
         // Trap SIGHUP before READY=1, so a reload request can never kill a daemon systemd thinks is up.
@@ -51,6 +53,11 @@ struct ReloadService: Service {
             if storeOverride == nil, let newStore = new.store, newStore != storeRoot, newStore + "/" != storeRoot + "/" {
                 logger.warning("the store cannot change on reload; restart the daemon to use it",
                                metadata: ["running": "\(storeRoot)", "configured": "\(newStore)"])
+            }
+            if new.metricsListen != metricsListen {
+                logger.warning("metrics_listen cannot change on reload; restart the daemon to use it",
+                               metadata: ["running": "\(metricsListen.map(\.description) ?? "off")",
+                                          "configured": "\(new.metricsListen.map(\.description) ?? "off")"])
             }
             await state.replace(new)
             metrics.configApplied(new)
