@@ -45,6 +45,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
             case storeLocked = "store locked"
             case storeFailed = "store failed"
             case serviceFailed = "service failed"
+            case metricsUnavailable = "metrics unavailable"
         }
 
         private let base: Base
@@ -60,6 +61,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         public static let storeFailed = Code(.storeFailed)
         /// One of the daemon's services stopped with an error.
         public static let serviceFailed = Code(.serviceFailed)
+        /// `metrics_listen` cannot be bound (a port in use, an address not on this host).
+        public static let metricsUnavailable = Code(.metricsUnavailable)
 
         public var description: String { base.rawValue }
     }
@@ -135,7 +138,11 @@ public enum Daemon {
 
         let metrics = DaemonMetrics(version: GBSnapVersion.current)
         metrics.configApplied(config)
-        let metricsServer = metricsServer(config: config, metrics: metrics, snapshotter: snapshotter, logger: logger)
+        let metricsServer: MetricsServer?
+        do { metricsServer = try await Self.metricsServer(config: config, metrics: metrics, snapshotter: snapshotter, logger: logger) } catch {
+            await snapshotter.shutdown()
+            throw error
+        }
         if metricsServer != nil { await seedStoreMetrics(metrics, snapshotter: snapshotter, logger: logger) }
 
         var services: [any Service] = []

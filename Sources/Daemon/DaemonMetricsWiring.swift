@@ -64,18 +64,22 @@ extension CaptureStatus {
 }
 
 extension Daemon {
-    /// The `/metrics` and `/healthz` listener of `metrics_listen`, or nil when it is not set. The
-    /// store probe runs on the store threads; store totals are seeded from the catalog first.
-    static func metricsServer(config: ConfigFile, metrics: DaemonMetrics, snapshotter: Snapshotter, logger: Logger) -> MetricsServer? {
+    /// The `/metrics` and `/healthz` listener of `metrics_listen`, bound; nil when it is not set.
+    /// Its store probe runs on the store threads.
+    static func metricsServer(config: ConfigFile, metrics: DaemonMetrics, snapshotter: Snapshotter, logger: Logger) async throws -> MetricsServer? {
         guard let address = config.metricsListen else { return nil }
-        return MetricsServer(host: address.host, port: address.port, metrics: metrics, probeStore: {
-            do {
-                try await snapshotter.checkWritable()
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }, logger: logger)
+        do {
+            return try await MetricsServer.bind(host: address.host, port: address.port, metrics: metrics, probeStore: {
+                do {
+                    try await snapshotter.checkWritable()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }, logger: logger)
+        } catch {
+            throw DaemonError(.metricsUnavailable, underlying: error, "\(error)")
+        }
     }
 
     /// Store totals from the catalog, read on the store threads; a catalog that cannot be read is logged.

@@ -26,15 +26,17 @@ enum MetricsRoute: Equatable {
 }
 
 /// `GET /metrics` (Prometheus text format) and `GET /healthz` on one HTTP/1.1 listener, as a
-/// swift-service-lifecycle service: it binds when run, probes the store every `probeInterval`
-/// (so `/healthz` never touches the disk), and closes the listener on graceful shutdown.
+/// swift-service-lifecycle service: ``bind(host:port:metrics:probeInterval:probeStore:logger:)``
+/// opens the listener (so a port in use fails the daemon's start, before it reports ready), and
+/// ``run()`` probes the store every `probeInterval` (so `/healthz` never touches the disk) and
+/// closes the listener on graceful shutdown.
 ///
 /// It runs on NIO's shared event loop group, the one AsyncHTTPClient's captures already use; the
 /// exposition is rendered on NIO's shared thread pool, so a large scrape never blocks that loop.
 public struct MetricsServer: Service {
-    /// Host to bind (an IP address or a name); an IPv6 address without brackets.
+    /// The host bound (an IP address or a name; an IPv6 address without brackets).
     public let host: String
-    /// Port to bind; 0 takes a free one (logged, and passed to `onListening`).
+    /// The port bound (the one the system chose when 0 was asked).
     public let port: Int
     public let metrics: DaemonMetrics
     /// How often the store is probed for `/healthz` and `gbsnap_store_writable`.
@@ -42,20 +44,32 @@ public struct MetricsServer: Service {
     /// Tries to write to the store; nil when it could, else one line saying why not.
     public let probeStore: @Sendable () async -> String?
     public let logger: Logger
-    /// Called with the bound port once the listener is open.
-    public let onListening: @Sendable (Int) -> Void
+    private let channel: any Channel
 
-    /// A server for `host:port`; nothing is bound until ``run()``.
-    public init(host: String, port: Int, metrics: DaemonMetrics, probeInterval: Duration = .seconds(5),
-                probeStore: @escaping @Sendable () async -> String?, logger: Logger,
-                onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// Opens the listener on `host:port` (0: a free port, then ``port`` says which), probes the
+    /// store once and logs `metrics listening`; throws ``MetricsServerError`` when it cannot listen.
+    public static func bind(host: String, port: Int, metrics: DaemonMetrics, probeInterval: Duration = .seconds(5),
+                            probeStore: @escaping @Sendable () async -> String?, logger: Logger) async throws -> MetricsServer {
+        let channel = try await listen(host: host, port: port, metrics: metrics)
+        let server = MetricsServer(host: host, port: channel.localAddress?.port ?? port, metrics: metrics,
+                                   probeInterval: probeInterval, probeStore: probeStore, logger: logger, channel: channel)
+        // The first probe before anyone can ask, so /healthz never says "not probed yet" once listening.
+        await server.probe()
+        logger.info("metrics listening", metadata: [
+            "address": "\(Self.format(host: host, port: server.port))", "paths": "/metrics,/healthz",
+        ])
+        return server
+    }
+
+    private init(host: String, port: Int, metrics: DaemonMetrics, probeInterval: Duration,
+                 probeStore: @escaping @Sendable () async -> String?, logger: Logger, channel: any Channel) {
         self.host = host
         self.port = port
         self.metrics = metrics
         self.probeInterval = probeInterval
         self.probeStore = probeStore
         self.logger = logger
-        self.onListening = onListening
+        self.channel = channel
     }
 
     /// `HOST:PORT`, with brackets around an IPv6 host.
@@ -63,14 +77,8 @@ public struct MetricsServer: Service {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Probes the store until graceful shutdown (or cancellation), then closes the listener.
     public func run() async throws {
-        await probe()
-        let channel = try await bind()
-        let boundPort = channel.localAddress?.port ?? port
-        logger.info("metrics listening", metadata: [
-            "address": "\(Self.format(host: host, port: boundPort))", "paths": "/metrics,/healthz",
-        ])
-        onListening(boundPort)
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await ContinuousClock().sleep(for: probeInterval) } catch { return }
@@ -87,8 +95,7 @@ public struct MetricsServer: Service {
         metrics.storeProbed(writable: problem == nil)
     }
 
-    func bind() async throws -> any Channel {
-        let metrics = self.metrics
+    static func listen(host: String, port: Int, metrics: DaemonMetrics) async throws -> any Channel {
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 64)
@@ -102,7 +109,7 @@ public struct MetricsServer: Service {
                 .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port).get()
         } catch {
-            let address = Self.format(host: host, port: port)
+            let address = format(host: host, port: port)
             throw MetricsServerError(address: address,
                                      description: "cannot listen for metrics on \(address) (metrics_listen): \(error); choose a free port and an address of this host")
         }

@@ -88,12 +88,9 @@ func benchMetrics(arguments: [String]) async throws {
     print("exposition: \(bytes) bytes (\(String(format: "%.2f", Double(bytes) / 1_048_576)) MiB)")
     print("render in process (\(scrapes)x): \(summary(renders)); CPU \(String(format: "%.1f", cpuPerRender * 1000)) ms per render")
 
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let server = MetricsServer(host: "127.0.0.1", port: 0, metrics: metrics, probeStore: { nil }, logger: Logger(label: "bench"),
-                               onListening: { continuation.yield($0) })
+    let server = try await MetricsServer.bind(host: "127.0.0.1", port: 0, metrics: metrics, probeStore: { nil }, logger: Logger(label: "bench"))
+    let port = server.port
     let serving = Task { try await server.run() }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else { throw CaptureBenchError(description: "the metrics server did not start") }
     var times: [Double] = []
     var received = 0
     for _ in 0..<scrapes {

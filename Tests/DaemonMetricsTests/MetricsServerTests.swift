@@ -13,13 +13,12 @@ struct MetricsServerTests {
     /// group is shut down gracefully afterwards and the port returned.
     static func withServer(metrics: DaemonMetrics, probe: @escaping @Sendable () async -> String? = { nil },
                            _ body: (Int) async throws -> Void) async throws -> Int {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = MetricsServer(host: "127.0.0.1", port: 0, metrics: metrics, probeInterval: .milliseconds(100),
-                                   probeStore: probe, logger: Logger(label: "test"), onListening: { continuation.yield($0) })
+        let server = try await MetricsServer.bind(host: "127.0.0.1", port: 0, metrics: metrics, probeInterval: .milliseconds(100),
+                                                  probeStore: probe, logger: Logger(label: "test"))
+        let port = server.port
+        #expect(port > 0)
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
         async let running: Void = group.run()
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw Promtool.Failure(description: "the server never listened") }
         do { try await body(port) } catch {
             await group.triggerGracefulShutdown()
             try await running
@@ -66,9 +65,10 @@ struct MetricsServerTests {
             #expect(ok.status == 200)
             #expect(ok.body == "ok\n")
             problem.withLock { $0 = "store /x cannot be written: No space left on device" }
-            try await poll("a 503 from /healthz") {
+            try await poll("a 503 naming the store from /healthz") {
                 metrics.health.heartbeat()
-                return try HTTPProbe.request(port: port, path: "/healthz").status == 503
+                let r = try HTTPProbe.request(port: port, path: "/healthz")
+                return r.status == 503 && r.body.contains("cannot be written")
             }
             let failing = try HTTPProbe.request(port: port, path: "/healthz")
             #expect(failing.body == "the store cannot be written: store /x cannot be written: No space left on device\n")
@@ -98,13 +98,12 @@ struct MetricsServerTests {
         }
     }
 
-    @Test("a port already in use: run throws naming the address and what to do")
+    @Test("a port already in use: bind throws naming the address and what to do")
     func portInUse() async throws {
         let metrics = DaemonMetrics(version: "1")
         _ = try await Self.withServer(metrics: metrics) { port in
-            let second = MetricsServer(host: "127.0.0.1", port: port, metrics: metrics, probeStore: { nil }, logger: Logger(label: "test"))
             do {
-                try await second.run()
+                _ = try await MetricsServer.bind(host: "127.0.0.1", port: port, metrics: metrics, probeStore: { nil }, logger: Logger(label: "test"))
                 Issue.record("a second listener on port \(port) started")
             } catch let error as MetricsServerError {
                 #expect(error.address == "127.0.0.1:\(port)")

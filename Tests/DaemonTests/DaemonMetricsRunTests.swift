@@ -216,6 +216,25 @@ struct DaemonMetricsRunTests {
         #expect(await daemon.exitStatus() == 0)
     }
 
+    @Test("a metrics_listen port in use: the daemon does not start (exit 1, the address and what to do on stderr, READY=1 never sent)")
+    func portInUse() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        let dir = TemporaryDirectory("gbsnap-daemon-metrics-port")
+        defer { dir.cleanup() }
+        let store = dir.path + "/store"
+        // The fixture already listens on its port.
+        let configPath = dir.file("gbsnap.yaml", Self.config(store: store, fixture: fixture.baseURL, cron: "0 0 1 1 *")
+            .replacingOccurrences(of: "metrics_listen: 127.0.0.1:0", with: "metrics_listen: 127.0.0.1:\(fixture.port)"))
+        let listener = try NotifySocketListener()
+        defer { listener.stop() }
+        let daemon = try SpawnedProcess(GBSnapExecutable.path, ["run", "--config", configPath], environment: ["NOTIFY_SOCKET": listener.address])
+        #expect(await daemon.exitStatus() == 1)
+        #expect(daemon.stderr.contains("gbsnap: cannot listen for metrics on 127.0.0.1:\(fixture.port) (metrics_listen): "), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("; choose a free port and an address of this host"))
+        #expect(!listener.assignments.contains("READY=1"))
+    }
+
     @Test("gbsnap config check names the metrics address, and refuses a bad one at its line and column")
     func configCheck() throws {
         let dir = TemporaryDirectory("gbsnap-config-metrics")
