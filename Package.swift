@@ -133,6 +133,7 @@ let package = Package(
         ]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "GBSnapTestSupport", "gbsnap",
+            "DaemonMetrics", "Snapshotter", "Retention",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
