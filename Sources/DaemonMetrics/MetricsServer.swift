@@ -48,9 +48,11 @@ public struct MetricsServer: Service {
 
     /// Opens the listener on `host:port` (0: a free port, then ``port`` says which), probes the
     /// store once and logs `metrics listening`; throws ``MetricsServerError`` when it cannot listen.
+    /// A connection that sends nothing for `idleTimeout` is closed.
     public static func bind(host: String, port: Int, metrics: DaemonMetrics, probeInterval: Duration = .seconds(5),
+                            idleTimeout: Duration = .seconds(30),
                             probeStore: @escaping @Sendable () async -> String?, logger: Logger) async throws -> MetricsServer {
-        let channel = try await listen(host: host, port: port, metrics: metrics)
+        let channel = try await listen(host: host, port: port, metrics: metrics, idleTimeout: idleTimeout)
         let server = MetricsServer(host: host, port: channel.localAddress?.port ?? port, metrics: metrics,
                                    probeInterval: probeInterval, probeStore: probeStore, logger: logger, channel: channel)
         // The first probe before anyone can ask, so /healthz never says "not probed yet" once listening.
@@ -95,13 +97,16 @@ public struct MetricsServer: Service {
         metrics.storeProbed(writable: problem == nil)
     }
 
-    static func listen(host: String, port: Int, metrics: DaemonMetrics) async throws -> any Channel {
+    static func listen(host: String, port: Int, metrics: DaemonMetrics, idleTimeout: Duration) async throws -> any Channel {
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // A connection that sends nothing for a while is closed (MetricsHTTPHandler), so idle clients cannot pile up.
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(metrics: metrics))
                     }
@@ -125,6 +130,14 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
 
     init(metrics: DaemonMetrics) { self.metrics = metrics }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

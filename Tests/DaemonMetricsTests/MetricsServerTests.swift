@@ -5,16 +5,19 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The listener over a real loopback socket, run as a service of a real `ServiceGroup`.
 @Suite("metrics listener")
 struct MetricsServerTests {
     /// Runs a server on a free port with `probe` as the store probe; `body` gets the port; the
     /// group is shut down gracefully afterwards and the port returned.
-    static func withServer(metrics: DaemonMetrics, probe: @escaping @Sendable () async -> String? = { nil },
+    static func withServer(metrics: DaemonMetrics, idleTimeout: Duration = .seconds(30), probe: @escaping @Sendable () async -> String? = { nil },
                            _ body: (Int) async throws -> Void) async throws -> Int {
         let server = try await MetricsServer.bind(host: "127.0.0.1", port: 0, metrics: metrics, probeInterval: .milliseconds(100),
-                                                  probeStore: probe, logger: Logger(label: "test"))
+                                                  idleTimeout: idleTimeout, probeStore: probe, logger: Logger(label: "test"))
         let port = server.port
         #expect(port > 0)
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
@@ -95,6 +98,31 @@ struct MetricsServerTests {
                 }
                 for try await size in group { #expect(size == expected) }
             }
+        }
+    }
+
+    @Test("a connection that sends nothing is closed by the server after the idle timeout")
+    func idleConnectionsAreClosed() async throws {
+        _ = try await Self.withServer(metrics: DaemonMetrics(version: "1"), idleTimeout: .milliseconds(200)) { port in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            // A hang guard only: recv gives up (-1) if the server never closes.
+            var guardTime = timeval(tv_sec: 120, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let rc = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(rc == 0)
+            // recv blocks until the server closes the silent connection: then it reads end of file.
+            var byte: UInt8 = 0
+            #expect(recv(fd, &byte, 1, 0) == 0)
+            // The listener still serves.
+            let after = try HTTPProbe.request(port: port, path: "/metrics")
+            #expect(after.status == 200)
         }
     }
 
