@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Tests only: a real markdown parser checks `gbsnap diff --format markdown`.
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
@@ -91,8 +92,17 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The daemon's own metrics (Prometheus text on GET /metrics) and GET /healthz, served with NIO.
+        .target(name: "DaemonMetrics", dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Daemon", dependencies: [
-            "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore", "Triggers", "Profiles",
+            "DaemonMetrics", "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore", "Triggers", "Profiles",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -109,7 +119,9 @@ let package = Package(
 
         // Benchmarks behind docs/benchmarks.md (`scripts/bench`).
         .executableTarget(name: "GBSnapBench", dependencies: [
-            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture", "Traces",
+            "ArchiveIO", "GBSnapCore", "Profiles", "Diff", "Trend", "Retention", "SnapshotStore", "Capture", "Traces", "DaemonMetrics",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Shared by the test targets: the Go fixture service, the go tool pprof oracle, temporary directories, sample paths.
@@ -143,8 +155,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .testTarget(name: "DaemonMetricsTests", dependencies: [
+            "DaemonMetrics", "GBSnapTestSupport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "GBSnapCLI", "SnapshotStore", "GBSnapCore", "Config", "Scheduling", "Capture", "Triggers", "GBSnapTestSupport", "gbsnap",
+            "DaemonMetrics", "Snapshotter", "Retention",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

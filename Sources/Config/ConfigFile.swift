@@ -34,6 +34,12 @@ public struct ConfigFile: Sendable {
         self.retention = retention
     }
 
+    /// `metrics_listen:`: where the daemon serves `/metrics` and `/healthz`; nil (the default) serves nothing.
+    public var metricsListen: ListenAddress? = nil
+
+    /// SHA-256 of the config text (64 hex digits), for the daemon's `gbsnap_config_info`.
+    public var sha256 = ""
+
     /// `triggers:`, in file order, with targets resolved and `defaults:` kinds and params applied.
     public var triggers: [ConfiguredTrigger] = []
 
@@ -99,7 +105,10 @@ public struct ConfigFile: Sendable {
         }
         var loader = Loader(reader: NodeReader(file: fileName))
         let config = loader.load(root)
-        guard loader.reader.errors.isEmpty, let config else { throw ConfigErrors(loader.reader.errors) }
+        guard loader.reader.errors.isEmpty, var config else { throw ConfigErrors(loader.reader.errors) }
+        var hasher = SHA256Hasher()
+        hasher.update(Array(yaml.utf8))
+        config.sha256 = hasher.finalizeHex()
         return config
     }
 

@@ -11,7 +11,7 @@ struct Loader {
     /// Credential and CA files the config names, where it names them.
     var files: [ReferencedFile] = []
 
-    static let topKeys = ["store", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
+    static let topKeys = ["store", "metrics_listen", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
     static let targetFieldKeys = ["pprof_prefix", "vars_path", "labels", "headers", "auth", "tls", "connect_timeout",
                                   "timeout", "max_artifact_bytes"]
     static let targetKeys = ["name", "url"] + targetFieldKeys
@@ -40,6 +40,13 @@ struct Loader {
 
         var store: String? = nil
         if let s = byKey["store"] { store = reader.string(s.value, "store") }
+        var metricsListen: ListenAddress? = nil
+        if let m = byKey["metrics_listen"], let text = reader.string(m.value, "metrics_listen") {
+            switch ListenAddress.parse(text) {
+            case .success(let address): metricsListen = address
+            case .failure(let error): reader.fail(m.value, "metrics_listen \"\(text)\" \(error.reason)")
+            }
+        }
         var maxConcurrent = ConfigFile.defaultMaxConcurrent
         if let m = byKey["max_concurrent"], let v = reader.int(m.value, "max_concurrent", min: 1, max: 10_000) { maxConcurrent = v }
 
@@ -67,6 +74,7 @@ struct Loader {
                                 schedules: schedules, retention: retention)
         config.referencedFiles = files
         config.triggers = triggers
+        config.metricsListen = metricsListen
         return config
     }
 

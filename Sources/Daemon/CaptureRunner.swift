@@ -1,4 +1,5 @@
 import Capture
+import DaemonMetrics
 import Foundation
 import Logging
 import SnapshotStore
@@ -44,9 +45,11 @@ actor CaptureRunner {
     /// cannot do its job and stops (non-zero, so systemd restarts it and the failure is visible).
     private(set) var storeFailure: DaemonError?
     private var health = TargetHealth()
+    let metrics: DaemonMetrics
 
-    init(taker: any SnapshotTaking, maxConcurrent: Int, logger: Logger) {
+    init(taker: any SnapshotTaking, maxConcurrent: Int, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(version: GBSnapVersion.current)) {
         self.taker = taker
+        self.metrics = metrics
         self.maxConcurrent = max(1, maxConcurrent)
         self.logger = logger
         (events, continuation) = AsyncStream.makeStream(of: Event.self)
@@ -93,10 +96,18 @@ actor CaptureRunner {
             "schedule": "\(capture.schedule)", "target": "\(capture.target)",
             "kinds": "\(capture.request.kinds.map(\.rawValue).joined(separator: ","))", "planned": "\(Self.format(capture.scheduledAt))",
         ])
+        metrics.captureStarted(lateness: .seconds(Date().timeIntervalSince(capture.scheduledAt)))
+        let started = ContinuousClock.now
         do {
-            let entry = try await taker.take(capture.request, schedule: capture.schedule, scheduledAt: capture.scheduledAt, trigger: capture.trigger)
-            await logHealth(of: entry)
+            let taken = try await taker.takeRecorded(capture.request, schedule: capture.schedule, scheduledAt: capture.scheduledAt,
+                                                     trigger: capture.trigger)
+            metrics.recordSnapshot(taken)
+            await logHealth(of: taken.entry)
         } catch {
+            for kind in capture.request.kinds {
+                metrics.captureFinished(target: capture.target, kind: kind.rawValue, status: .failed,
+                                        duration: ContinuousClock.now - started, bytes: 0)
+            }
             logger.error("capture not taken", metadata: ["schedule": "\(capture.schedule)", "target": "\(capture.target)", "error": "\(error)"])
             if error is StoreError, storeFailure == nil { await checkStore() }
         }

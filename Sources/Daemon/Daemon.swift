@@ -1,4 +1,5 @@
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
@@ -44,6 +45,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
             case storeLocked = "store locked"
             case storeFailed = "store failed"
             case serviceFailed = "service failed"
+            case metricsUnavailable = "metrics unavailable"
         }
 
         private let base: Base
@@ -59,6 +61,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         public static let storeFailed = Code(.storeFailed)
         /// One of the daemon's services stopped with an error.
         public static let serviceFailed = Code(.serviceFailed)
+        /// `metrics_listen` cannot be bound (a port in use, an address not on this host).
+        public static let metricsUnavailable = Code(.metricsUnavailable)
 
         public var description: String { base.rawValue }
     }
@@ -125,19 +129,30 @@ public enum Daemon {
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
         ])
 
+        let metrics = DaemonMetrics(version: GBSnapVersion.current)
+        metrics.configApplied(config)
+        let metricsServer: MetricsServer?
+        do { metricsServer = try await Self.metricsServer(config: config, metrics: metrics, snapshotter: snapshotter, logger: logger) } catch {
+            await snapshotter.shutdown()
+            throw error
+        }
+        if metricsServer != nil { await seedStoreMetrics(metrics, snapshotter: snapshotter, logger: logger) }
+
         var services: [any Service] = []
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval / 2))
             logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
         }
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
-                                      state: state, notifier: notifier, logger: logger))
-        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger))
+                                      state: state, notifier: notifier, logger: logger, metrics: metrics,
+                                      metricsListen: config.metricsListen))
+        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger, metrics: metrics))
         let clock = SystemSchedulerClock()
         let triggers = TriggerPoller(polling: snapshotter, taker: snapshotter, state: state, clock: clock,
-                                     activity: TriggerActivity(), logger: logger)
+                                     activity: TriggerActivity(), metrics: metrics, logger: logger)
         services.append(SchedulerService(taker: snapshotter, state: state, clock: clock, notifier: notifier,
-                                         gracePeriod: options.gracePeriod, logger: logger, triggers: triggers))
+                                         gracePeriod: options.gracePeriod, logger: logger, triggers: triggers, metrics: metrics))
+        if let metricsServer { services.append(metricsServer) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

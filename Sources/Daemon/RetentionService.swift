@@ -1,5 +1,6 @@
 import Config
 import Cron
+import DaemonMetrics
 import Foundation
 import Logging
 import Retention
@@ -16,6 +17,7 @@ struct RetentionService: Service {
     let state: DaemonState
     let logger: Logger
     var clock: any SchedulerClock = SystemSchedulerClock()
+    var metrics = DaemonMetrics(version: GBSnapVersion.current)
     /// Longest single sleep, so a reload or a wall-clock change is noticed.
     let maxNap: Duration = .seconds(5)
 
@@ -64,6 +66,7 @@ struct RetentionService: Service {
         do {
             let now = clock.now()
             let result = try await workers.run { store in try store.prune(policy: policy, now: now) }
+            metrics.recordPrune(result)
             logger.info("retention run", metadata: [
                 "removed": "\(result.removedIDs.count)", "bytes_freed": "\(result.bytesFreed)", "skipped": "\(result.skipped.count)",
             ])
@@ -71,6 +74,7 @@ struct RetentionService: Service {
         } catch is CancellationError {
             return  // shutdown came first
         } catch {
+            metrics.retentionRun(success: false)
             logger.error("retention run failed", metadata: ["error": "\(error)"])
         }
     }

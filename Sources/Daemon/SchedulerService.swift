@@ -1,5 +1,6 @@
 import Capture
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
@@ -30,9 +31,10 @@ struct SchedulerService: Service {
     var lateTolerance: TimeInterval = 60
     /// The trigger poller, run beside the scheduling loop on the same runner; nil runs no triggers.
     var triggers: TriggerPoller?
+    var metrics = DaemonMetrics(version: GBSnapVersion.current)
 
     func run() async throws {
-        let runner = CaptureRunner(taker: taker, maxConcurrent: await state.config.maxConcurrent, logger: logger)
+        let runner = CaptureRunner(taker: taker, maxConcurrent: await state.config.maxConcurrent, logger: logger, metrics: metrics)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
@@ -78,6 +80,7 @@ struct SchedulerService: Service {
         var lastStatus = ""
         while !Task.isCancelled {
             if await runner.storeFailure != nil { return }
+            metrics.health.heartbeat()
             let now = clock.now()
             let (current, currentGeneration) = await state.current()
             if currentGeneration != generation {

@@ -17,6 +17,18 @@ protocol SnapshotTaking: Sendable {
     func catalog() async throws -> [CatalogEntry]
     /// The id of the target's newest snapshot, nil when it has none or the catalog cannot be read.
     func latestSnapshotID(target: String) async -> String?
+    /// ``take(_:schedule:scheduledAt:trigger:)`` with each artifact's outcome, for the metrics.
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> TakenSnapshot
+}
+
+extension SnapshotTaking {
+    /// From the entry alone: stored kinds ok, failed kinds failed, no durations or sizes.
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> TakenSnapshot {
+        let entry = try await take(request, schedule: schedule, scheduledAt: scheduledAt, trigger: trigger)
+        let artifacts = entry.kinds.map { TakenSnapshot.Artifact(name: $0, outcome: .ok, duration: .zero, bytes: 0) }
+            + entry.failedKinds.map { TakenSnapshot.Artifact(name: $0, outcome: .failed, duration: .zero, bytes: 0) }
+        return TakenSnapshot(entry: entry, artifacts: artifacts)
+    }
 }
 
 extension Snapshotter: SnapshotTaking {
@@ -39,5 +51,9 @@ extension Snapshotter: SnapshotTaking {
 
     func latestSnapshotID(target: String) async -> String? {
         try? await workers.run { store in try store.list(ListFilter(target: target)).max { $0.takenAt < $1.takenAt }?.id }
+    }
+
+    func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> TakenSnapshot {
+        try await takeRecorded(request, schedule: schedule, scheduledAt: Optional(scheduledAt), trigger: trigger)
     }
 }

@@ -1,8 +1,10 @@
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
 import ServiceLifecycle
+import SnapshotStore
 import UnixSignals
 
 /// Sends `WATCHDOG=1` every `interval` (half of `$WATCHDOG_USEC`) until shutdown.
@@ -29,6 +31,9 @@ struct ReloadService: Service {
     let state: DaemonState
     let notifier: SystemdNotifier
     let logger: Logger
+    var metrics = DaemonMetrics(version: GBSnapVersion.current)
+    /// The running `metrics_listen` (bound at start only).
+    var metricsListen: ListenAddress? = nil
 
     func run() async throws {
         // Trap SIGHUP before READY=1, so a reload request can never kill a daemon systemd thinks is up.
@@ -49,9 +54,17 @@ struct ReloadService: Service {
                 logger.warning("the store cannot change on reload; restart the daemon to use it",
                                metadata: ["running": "\(storeRoot)", "configured": "\(newStore)"])
             }
+            if new.metricsListen != metricsListen {
+                logger.warning("metrics_listen cannot change on reload; restart the daemon to use it",
+                               metadata: ["running": "\(metricsListen.map(\.description) ?? "off")",
+                                          "configured": "\(new.metricsListen.map(\.description) ?? "off")"])
+            }
             await state.replace(new)
+            metrics.configApplied(new)
+            metrics.configReloaded(success: true, hash: new.sha256)
             logger.info("config reloaded", metadata: ["schedules": "\(new.schedules.count)", "targets": "\(new.targets.count)"])
         } catch {
+            metrics.configReloaded(success: false, hash: nil)
             logger.error("config reload failed; keeping the running config", metadata: ["error": "\(error)"])
         }
         notifier.notify("READY=1")

@@ -1,5 +1,6 @@
 import Capture
 import Config
+import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
@@ -56,6 +57,7 @@ struct TriggerPoller: Sendable {
     let state: DaemonState
     let clock: any SchedulerClock
     let activity: TriggerActivity
+    let metrics: DaemonMetrics
     let logger: Logger
     /// Polls in flight at most, over all pairs; a pair due while the cap is reached waits for its next slot.
     var maxInFlight = 256
@@ -63,7 +65,7 @@ struct TriggerPoller: Sendable {
 
     /// Runs until cancelled or until the runner is closed (the daemon stops).
     func run(runner: CaptureRunner) async {
-        let book = TriggerBook(taker: taker, activity: activity, logger: logger)
+        let book = TriggerBook(taker: taker, activity: activity, metrics: metrics, logger: logger)
         var (config, generation) = await state.current()
         var watches = await install(config, book: book)
         var queue = PollQueue(watches, now: clock.now())
@@ -142,11 +144,13 @@ actor TriggerBook {
     private var inFlight: Set<String> = []
     let taker: any SnapshotTaking
     let activity: TriggerActivity
+    let metrics: DaemonMetrics
     let logger: Logger
 
-    init(taker: any SnapshotTaking, activity: TriggerActivity, logger: Logger) {
+    init(taker: any SnapshotTaking, activity: TriggerActivity, metrics: DaemonMetrics, logger: Logger) {
         self.taker = taker
         self.activity = activity
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -174,6 +178,7 @@ actor TriggerBook {
 
     /// A poll that got no value: logged when the pair stops answering, never judged.
     func failed(_ watch: TriggerWatch, _ problem: String) {
+        metrics.triggerPolled(rule: watch.rule.name, target: watch.target.name, outcome: "failed")
         guard answering[watch.key] != false else { return }
         answering[watch.key] = false
         logger.warning("trigger poll failing; the rule cannot fire for this target until it answers", metadata: [
@@ -185,6 +190,7 @@ actor TriggerBook {
     func observe(_ watch: TriggerWatch, raw: Double, source: SignalSource, at time: Date, runner: CaptureRunner) async {
         let key = watch.key
         let metadata: Logger.Metadata = ["trigger": "\(watch.rule.name)", "target": "\(watch.target.name)"]
+        metrics.triggerPolled(rule: watch.rule.name, target: watch.target.name, outcome: "ok")
         if answering[key] == false { logger.info("trigger poll answering again", metadata: metadata) }
         answering[key] = true
         var state = states[key] ?? TriggerState(rule: watch.rule)
@@ -223,6 +229,7 @@ actor TriggerBook {
                 "reason": "\(firing.reason)", "kinds": "\(watch.trigger.kinds.map(\.rawValue).joined(separator: ","))",
             ]) { a, _ in a })
             activity.fired(rule: watch.rule.name, target: watch.target.name, at: time)
+            metrics.triggerFired(rule: watch.rule.name, target: watch.target.name)
             await runner.submit(CaptureRequest(target: watch.target, kinds: watch.trigger.kinds, parameters: watch.trigger.parameters),
                                 schedule: watch.rule.scheduleName, scheduledAt: time, trigger: record)
         }

@@ -7,7 +7,7 @@ enum BenchMain {
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         guard !args.isEmpty else {
-            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|trace-summary|retention-plan|prune|capture|daemon|triggers ...")
+            print("usage: gbsnap-bench store|profile-diff|goroutine-parse|trace-summary|retention-plan|prune|capture|daemon|triggers|metrics ...")
             exit(2)
         }
         let name = args.removeFirst()
@@ -22,6 +22,7 @@ enum BenchMain {
             case "capture": try await benchCapture(arguments: args)
             case "daemon": try benchDaemon(arguments: args)
             case "triggers": try benchTriggers(arguments: args)
+            case "metrics": try await benchMetrics(arguments: args)
             default:
                 print("unknown benchmark \(name)")
                 exit(2)

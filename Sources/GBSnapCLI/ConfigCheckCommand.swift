@@ -37,6 +37,7 @@ extension GBSnapCommand {
             let summary = "\(config.targets.count) target\(config.targets.count == 1 ? "" : "s"), "
                 + "\(config.schedules.count) schedule\(config.schedules.count == 1 ? "" : "s"), "
                 + (config.triggers.isEmpty ? "" : "\(config.triggers.count) trigger\(config.triggers.count == 1 ? "" : "s"), ") + rules
+                + (config.metricsListen.map { ", metrics on \($0)" } ?? "")
             guard warnings.isEmpty || allowMissingFiles else {
                 Console.error("\(file): \(warnings.count) file\(warnings.count == 1 ? "" : "s") cannot be read (see above); "
                     + "fix them, or give --allow-missing-files to check only the shape")

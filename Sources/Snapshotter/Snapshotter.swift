@@ -39,6 +39,12 @@ public final class Snapshotter: Sendable {
     ///   - trigger: why a trigger fired, for a triggered snapshot (recorded in its manifest).
     public func take(_ request: CaptureRequest, schedule: String, scheduledAt: Date? = nil,
                      trigger: Manifest.TriggerRecord? = nil) async throws -> CatalogEntry {
+        try await takeRecorded(request, schedule: schedule, scheduledAt: scheduledAt, trigger: trigger).entry
+    }
+
+    /// ``take(_:schedule:scheduledAt:trigger:)``, also saying how each artifact went (for the daemon's metrics).
+    public func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date? = nil,
+                             trigger: Manifest.TriggerRecord? = nil) async throws -> TakenSnapshot {
         try Capturer.validate(request)
         let started = Date()
         let captured = try await capturer.capture(request)
@@ -70,7 +76,20 @@ public final class Snapshotter: Sendable {
             "id": "\(entry.id)", "target": "\(entry.target)", "status": "\(entry.status.rawValue)",
             "bytes": "\(entry.bytes)", "failed": "\(entry.failedKinds.joined(separator: ","))",
         ])
-        return entry
+        let outcomes = zip(captured, records).map { a, r in
+            TakenSnapshot.Artifact(name: r.name, outcome: Self.outcome(a.outcome), duration: a.duration, bytes: r.bytes)
+        }
+        return TakenSnapshot(entry: entry, artifacts: outcomes)
+    }
+
+    static func outcome(_ outcome: CapturedArtifact.Outcome) -> TakenSnapshot.Outcome {
+        switch outcome {
+        case .captured: .ok
+        case .downgraded: .downgraded
+        case .skipped: .skipped
+        case .notSupported: .unsupported
+        case .failed: .failed
+        }
     }
 
     /// One short GET for a trigger's signal (see `Capturer.poll`), on this snapshotter's HTTP client.
@@ -92,5 +111,41 @@ public final class Snapshotter: Sendable {
         try? await capturer.shutdown()
         await workers.shutdown()
         try? FileManager.default.removeItem(atPath: temporaryDirectory)
+    }
+}
+
+/// A stored snapshot and how each of its artifacts went.
+public struct TakenSnapshot: Sendable {
+    /// How one artifact went.
+    public enum Outcome: String, Sendable, Hashable {
+        case ok, failed, skipped, downgraded, unsupported
+    }
+
+    /// One artifact: the name asked for (the kind, or a custom endpoint's name), its outcome, the
+    /// time its fetch took and the bytes stored (0 when nothing was).
+    public struct Artifact: Sendable, Hashable {
+        public var name: String
+        public var outcome: Outcome
+        public var duration: Duration
+        public var bytes: Int64
+
+        /// Memberwise initializer.
+        public init(name: String, outcome: Outcome, duration: Duration, bytes: Int64) {
+            self.name = name
+            self.outcome = outcome
+            self.duration = duration
+            self.bytes = bytes
+        }
+    }
+
+    /// The catalog entry of the stored snapshot.
+    public var entry: CatalogEntry
+    /// Its artifacts, in capture order.
+    public var artifacts: [Artifact]
+
+    /// Memberwise initializer.
+    public init(entry: CatalogEntry, artifacts: [Artifact]) {
+        self.entry = entry
+        self.artifacts = artifacts
     }
 }

@@ -1,5 +1,6 @@
 @testable import Daemon
 import Config
+import DaemonMetrics
 import Foundation
 import Logging
 import Testing
@@ -125,7 +126,9 @@ struct TriggerWatchTests {
     func reloadKeeps() async throws {
         let before = try Self.config(Self.rule, targets: 2)
         let changed = try Self.config(Self.rule.replacingOccurrences(of: "above: 500", with: "above: 600"), targets: 2)
-        let book = TriggerBook(taker: FakeTaker(clock: TestClock(Date())), activity: TriggerActivity(), logger: Logger(label: "test"))
+        let metrics = DaemonMetrics(version: "test")
+        let book = TriggerBook(taker: FakeTaker(clock: TestClock(Date())), activity: TriggerActivity(),
+                               metrics: metrics, logger: Logger(label: "test"))
         let watches = TriggerWatch.all(in: before).watches
         #expect(await book.keep(watches) == 0)
         #expect(await book.begin(watches[0].key, limit: 10))
@@ -134,8 +137,12 @@ struct TriggerWatchTests {
         await book.end(watches[0].key)
         #expect(await book.begin(watches[1].key, limit: 1))
         await book.end(watches[1].key)
-        let runner = CaptureRunner(taker: FakeTaker(clock: TestClock(Date())), maxConcurrent: 1, logger: Logger(label: "test"))
+        let runner = CaptureRunner(taker: FakeTaker(clock: TestClock(Date())), maxConcurrent: 1, logger: Logger(label: "test"),
+                                   metrics: DaemonMetrics(version: "test"))
         for w in watches { await book.observe(w, raw: 10, source: .pprofIndex, at: Date(), runner: runner) }
+        // Each read poll is counted per rule, target and outcome.
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains(#"gbsnap_trigger_polls_total{rule="pileup",target="t0",outcome="ok"} 1"#), "\(text)")
         #expect(await book.keep(TriggerWatch.all(in: before).watches) == 2)
         #expect(await book.keep(TriggerWatch.all(in: changed).watches) == 0)
     }
