@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Scheduling", dependencies: ["Cron", "Vocabulary"]),
         .target(name: "Retention", dependencies: ["CivilTime", "Units"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
-        .target(name: "Diff", dependencies: ["Profiles", "Units"]),
+        .target(name: "Diff", dependencies: ["Profiles", "Units", "Traces"]),
         // Growth across many snapshots of a target (`gbsnap trend`): series, robust slopes, restarts.
         .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap"]),
+        .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap", "Traces"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.
         .testTarget(name: "ReportBrowserTests", dependencies: ["Diff", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),

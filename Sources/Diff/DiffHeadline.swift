@@ -34,6 +34,10 @@ public struct DiffHeadline: Sendable, Equatable {
         for c in result.profiles where !(c.kind == "goroutine" && result.goroutines != nil) { lines.append(Self.profileLine(c)) }
         if let g = result.goroutines { lines.append(Self.goroutineLine(g)) }
         if let rt = result.runtime { lines.append(Self.runtimeLine(rt)) }
+        if let t = result.trace {
+            let grew = t.gateMetric("trace.sched_latency_seconds.p99").map { $0.b - $0.a } ?? 0
+            lines.append(Line(section: "trace", text: t.headline, tone: Self.tone(grew)))
+        }
         self.lines = lines
         self.warnings = result.report.warnings
     }

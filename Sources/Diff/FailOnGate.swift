@@ -170,7 +170,9 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
                 observed = value.b - value.a
             }
         }
-        let tripped = comparison.holds(observed, threshold)
+        // A duration threshold is in nanoseconds; a metric in seconds compares against it in seconds.
+        let limit = thresholdUnit == .time && value.unit == .seconds ? threshold / 1e9 : threshold
+        let tripped = comparison.holds(observed, limit)
         return GateOutcome(gate: self, value: value, observed: observed, tripped: tripped,
                            message: message(value: value, observed: observed, tripped: tripped, sides: sides))
     }
@@ -194,7 +196,7 @@ public struct FailOnGate: Sendable, Equatable, CustomStringConvertible {
         switch thresholdUnit {
         case .none, .percent: ok = !perSecond || unit == .bytesPerSecond || unit == .perSecond
         case .bytes: ok = unit == .bytes || unit == .bytesPerSecond
-        case .time: ok = unit == .nanoseconds
+        case .time: ok = unit == .nanoseconds || unit == .seconds
         }
         if !ok || (perSecond && unit != .bytesPerSecond && unit != .perSecond) {
             throw GateError.unitMismatch(expression: expression, metric: metric, metricUnit: unit)

@@ -14,6 +14,8 @@ public enum GateMetricUnit: String, Sendable, Codable {
     case bytesPerSecond
     /// Events per second. Thresholds take no unit or `/s`.
     case perSecond
+    /// Seconds (execution-trace figures). A threshold without a unit is seconds; duration units work too.
+    case seconds
 }
 
 /// The A and B values of one metric, for gate evaluation.
@@ -44,6 +46,7 @@ enum GateFormat {
         case .bytes: return bytes(v)
         case .bytesPerSecond: return bytes(v) + "/s"
         case .nanoseconds: return duration(v)
+        case .seconds: return duration(v * 1e9)
         }
     }
 

@@ -44,6 +44,7 @@ public enum HTMLReport {
         nav += result.profiles.map { ("sec-\(slug($0.kind))", $0.kind) }
         if result.goroutines != nil { nav.append(("sec-goroutines", "goroutines")) }
         if result.runtime != nil { nav.append(("sec-runtime", "runtime")) }
+        if result.trace != nil { nav.append(("sec-trace", "trace")) }
         page += "<nav class=\"kinds\">" + nav.map { "<a href=\"#\($0.0)\">\(esc($0.1))</a>" }.joined() + "</nav>\n"
 
         page += "<section id=\"summary\"><h2>What changed</h2>\n<pre class=\"headline\">"
@@ -108,6 +109,12 @@ public enum HTMLReport {
             page += runtimeTable(rt)
             if let p = rt.pauses { page += pauseChart(p) }
             page += rt.warnings.map { "<p class=\"warn\">\(esc($0))</p>\n" }.joined()
+            page += "</section>\n"
+        }
+        if let t = result.trace {
+            page += "<section id=\"sec-trace\"><h2>execution trace</h2>\n"
+            page += "<p class=\"headline\">\(esc(t.headline))</p>\n"
+            page += traceTable(t) + traceBars(t)
             page += "</section>\n"
         }
         page += "<footer>gbsnap \(esc(r.schema)); every delta is B − A; per-function numbers equal "
@@ -178,6 +185,40 @@ public enum HTMLReport {
             h += "<tr><td>allocation rate</td><td colspan=\"3\">\(esc(GateFormat.bytes(rate)))/s</td></tr>\n"
         }
         return h + "</tbody></table>\n"
+    }
+
+    static func traceTable(_ t: TraceComparison) -> String {
+        var h = "<table class=\"sortable trace\"><thead><tr><th>figure</th><th>A</th><th>B</th><th>Δ</th></tr></thead><tbody>\n"
+        for row in t.rows {
+            let d = row.value.b - row.value.a
+            h += "<tr><td>\(esc(row.name))</td><td class=\"n\" data-v=\"\(row.value.a)\">\(esc(row.a))</td>"
+                + "<td class=\"n\" data-v=\"\(row.value.b)\">\(esc(row.b))</td>"
+                + "<td class=\"n\(d > 0 ? " up" : d < 0 ? " down" : "")\" data-v=\"\(d)\">\(esc(row.delta))</td></tr>\n"
+        }
+        return h + "</tbody></table>\n"
+    }
+
+    /// Where the time went in each trace, as paired bars per figure (A above B, one scale per figure): GC,
+    /// stop-the-world and time blocked per reason. Inline SVG, no script.
+    static func traceBars(_ t: TraceComparison) -> String {
+        let figures = t.rows.filter { $0.value.unit == .seconds && ($0.name.hasPrefix("blocked on") || $0.name == "GC time"
+            || $0.name == "stop-the-world total") }
+        guard !figures.isEmpty else { return "" }
+        let rowHeight = 30, width = 420, label = 170
+        var h = "<h3>where the time went (A above, B below)</h3>\n<svg class=\"chart trace-bars\" width=\"\(label + width + 90)\" "
+            + "height=\"\(figures.count * rowHeight + 4)\" role=\"img\" aria-label=\"trace time by figure\">\n"
+        for (i, f) in figures.enumerated() {
+            let top = max(f.value.a, f.value.b, 1e-12)
+            let y = i * rowHeight
+            h += "<text x=\"0\" y=\"\(y + 17)\">\(esc(f.name))</text>\n"
+            for (j, (v, text)) in [(f.value.a, f.a), (f.value.b, f.b)].enumerated() {
+                let w = max(1, Int((v / top * Double(width)).rounded()))
+                h += "<rect x=\"\(label)\" y=\"\(y + 3 + j * 12)\" width=\"\(w)\" height=\"10\" class=\"\(j == 0 ? "bar-a" : "bar-b")\">"
+                    + "<title>\(j == 0 ? "A" : "B"): \(esc(text))</title></rect>"
+                    + "<text x=\"\(label + w + 4)\" y=\"\(y + 12 + j * 12)\" class=\"bar-label\">\(esc(text))</text>\n"
+            }
+        }
+        return h + "</svg>\n"
     }
 
     /// The GC pauses between A and B as an inline SVG bar chart (oldest left), with p50/p99/max.

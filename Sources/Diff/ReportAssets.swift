@@ -233,6 +233,7 @@ enum ReportAssets {
     svg.chart rect { fill: var(--accent); fill-opacity: .8; }
     svg.chart rect:hover { fill-opacity: 1; }
     svg.chart text { fill: var(--muted); font: 11px var(--sans); }
+    svg.chart rect.bar-a { fill: var(--muted); fill-opacity: .6; }
 
     /* Flame graphs. */
     div.flame { margin: 8px 0 18px; }

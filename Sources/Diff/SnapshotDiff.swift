@@ -1,5 +1,6 @@
 import Foundation
 import Profiles
+import Traces
 
 /// Everything `gbsnap diff` compares, as values: two snapshots (their ids, targets, times, the kinds they hold
 /// and a loader for artifact bytes) and the options. The loader is the only way bytes come in, so the diff
@@ -90,6 +91,8 @@ public struct SnapshotDiffResult: Sendable {
     public var goroutineSource: String?
     /// Runtime statistics delta, when both snapshots have `vars`.
     public var runtime: RuntimeStatsDelta?
+    /// Both execution traces summarised, when both snapshots have a trace gbsnap can read.
+    public var trace: TraceComparison?
     /// Every gate's outcome, in `--fail-on` order.
     public var gateOutcomes: [GateOutcome]
 
@@ -107,6 +110,8 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
     case incompatibleProfiles(kind: String, a: String, b: String, problem: String)
     /// `--sample-index` names a sample type no compared kind has.
     case sampleIndexMatchesNoKind(selector: String, problems: [String])
+    /// The traces are all both snapshots have in common, and at least one cannot be summarised (why, per snapshot).
+    case traceNotSummarised(a: String, b: String, reasons: [String])
 
     /// One sentence.
     public var description: String {
@@ -116,10 +121,10 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
             let asked = requested.map { " among the requested kinds (\($0.joined(separator: ", ")))" } ?? ""
             let common = Set(kindsA).intersection(kindsB).filter { requested?.contains($0) ?? true }.sorted()
             if !common.isEmpty {
-                // Both hold something, just nothing the diff compares (traces, custom endpoints).
+                // Both hold something, just nothing the diff compares (custom endpoints).
                 return "snapshots \(a) and \(b) have only \(common.joined(separator: ", ")) in common, which gbsnap archives "
                     + "but does not compare; diffable kinds are \(SnapshotDiff.comparableKinds.joined(separator: ", ")) "
-                    + "(gbsnap export gives the files, e.g. for go tool trace)"
+                    + "(gbsnap export gives the files)"
             }
             return "snapshots \(a) and \(b) have no kind in common\(asked): \(a) has \(list(kindsA)); \(b) has \(list(kindsB))"
         case let .badArtifact(snapshot, artifact, kind, problem):
@@ -130,6 +135,9 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
             return "cannot compare the \(kind) profiles of snapshots \(a) and \(b): \(problem)"
         case let .sampleIndexMatchesNoKind(selector, problems):
             return "--sample-index \(selector) fits none of the compared kinds (\(problems.joined(separator: "; ")))"
+        case let .traceNotSummarised(a, b, reasons):
+            return "snapshots \(a) and \(b) have only their execution traces to compare, and \(reasons.joined(separator: "; ")) "
+                + "(gbsnap export gives the files, for go tool trace)"
         }
     }
 }
@@ -140,8 +148,8 @@ public enum SnapshotDiff {
     public static let schema = "gbsnap.diff/v1"
     /// The pprof kinds, in report order.
     public static let profileKinds = ["heap", "allocs", "cpu", "block", "mutex", "goroutine", "goroutineleak", "threadcreate"]
-    /// Every kind `--kind` accepts: the pprof kinds, the goroutine dumps and vars.
-    public static let comparableKinds = profileKinds + ["stacks", "goroutine-text", "vars"]
+    /// Every kind `--kind` accepts: the pprof kinds, the goroutine dumps, vars and execution traces.
+    public static let comparableKinds = profileKinds + ["stacks", "goroutine-text", "vars", "trace"]
     /// Goroutine growth sources, most detailed first.
     public static let goroutineSources = ["stacks", "goroutine-text", "goroutine"]
     /// Default cap on one profile's inflated size: 256 MiB (a profile with a million samples is far smaller).
@@ -157,6 +165,8 @@ public enum SnapshotDiff {
         public var runtime: Bool
         /// Notes such as kinds held by only one snapshot.
         public var warnings: [String]
+        /// Both snapshots have a `trace` (and it was requested).
+        public var trace: Bool = false
     }
 
     /// Decides what to compare. Throws ``SnapshotDiffError/noCommonKind(a:kindsA:b:kindsB:requested:)``
@@ -169,13 +179,14 @@ public enum SnapshotDiff {
         let profiles = profileKinds.filter { setA.contains($0) && setB.contains($0) && wanted($0) }
         let source = goroutineSources.first { setA.contains($0) && setB.contains($0) && wanted($0) }
         let runtime = setA.contains("vars") && setB.contains("vars") && wanted("vars")
-        guard !profiles.isEmpty || source != nil || runtime else {
+        let trace = setA.contains("trace") && setB.contains("trace") && wanted("trace")
+        guard !profiles.isEmpty || source != nil || runtime || trace else {
             throw .noCommonKind(a: a.id, kindsA: a.kinds.sorted(), b: b.id, kindsB: b.kinds.sorted(),
                                 requested: requested.map { $0.sorted() })
         }
         var warnings: [String] = []
         // Dump kinds held by one side only matter when no goroutine source is compared at all.
-        let noted = profileKinds + ["vars"] + (source == nil ? ["stacks", "goroutine-text"] : [])
+        let noted = profileKinds + ["vars", "trace"] + (source == nil ? ["stacks", "goroutine-text"] : [])
         for kind in noted where wanted(kind) && setA.contains(kind) != setB.contains(kind) {
             let (has, lacks) = setA.contains(kind) ? (a.id, b.id) : (b.id, a.id)
             warnings.append("\(kind) is only in snapshot \(has), not in \(lacks); it is not compared")
@@ -183,7 +194,7 @@ public enum SnapshotDiff {
         for kind in (requested ?? []).sorted() where !setA.contains(kind) && !setB.contains(kind) {
             warnings.append("neither snapshot has \(kind)")
         }
-        return Plan(profileKinds: profiles, goroutineSource: source, runtime: runtime, warnings: warnings)
+        return Plan(profileKinds: profiles, goroutineSource: source, runtime: runtime, warnings: warnings, trace: trace)
     }
 
     /// Loads, decodes and compares everything the plan names, then evaluates the gates.
@@ -302,13 +313,44 @@ public enum SnapshotDiff {
             }
         }
 
+        // Execution traces: a trace from Go 1.21 or older is archived but not summarised (one warning says so).
+        var trace: TraceComparison?
+        if planned.trace {
+            var unread: [String] = []
+            func summary(_ side: SnapshotDiffInput.Side) throws -> TraceSummary? {
+                let data = try bytes(side, "trace")
+                do {
+                    return try TraceSummarizer.summarize(data)
+                } catch {
+                    switch error.reason {
+                    case .oldFormat, .unsupportedVersion:
+                        // A valid trace of a format this version does not read: archived, not summarised.
+                        unread.append("the trace of snapshot \(side.id) is not summarised: \(error.description)")
+                        return nil
+                    default:
+                        throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName("trace"), kind: "trace", problem: "\(error)")
+                    }
+                }
+            }
+            let (ta, tb) = (try summary(input.a), try summary(input.b))
+            if let ta, let tb { trace = TraceComparison(a: ta, b: tb) }
+            if trace == nil && planned.profileKinds.isEmpty && planned.goroutineSource == nil && !planned.runtime {
+                throw SnapshotDiffError.traceNotSummarised(a: input.a.id, b: input.b.id, reasons: unread)
+            }
+            warnings += unread
+        }
+
         if let warning = RestartDetection.warning(a: input.a.id, b: input.b.id, reasons: restartReasons) {
             warnings.insert(warning, at: input.a.target == input.b.target ? 0 : 1)
         }
 
         // Gates.
-        let metrics = gateMetrics(profiles: comparisons, goroutines: growth, runtime: runtime)
-        let outcomes = try input.gates.map { try $0.evaluate(metrics: metrics) }
+        var metrics = gateMetrics(profiles: comparisons, goroutines: growth, runtime: runtime)
+        for (k, v) in trace?.gateMetrics ?? [:] { metrics[k] = v }
+        // Per-reason and per-kind trace metrics are looked up by name (a reason neither trace has reads as 0).
+        let outcomes = try input.gates.map { gate in
+            try gate.evaluate(knownMetrics: Array(metrics.keys)) { metrics[$0] ?? trace?.gateMetric($0) }
+        }
 
         let report = SnapshotDiffReport(
             schema: schema,
@@ -318,9 +360,10 @@ public enum SnapshotDiff {
             profiles: Dictionary(uniqueKeysWithValues: comparisons.map { ($0.kind, ProfileDiffJSON($0.diff)) }),
             goroutines: growth.map { SnapshotDiffReport.Goroutines(source: planned.goroutineSource ?? "", growth: $0) },
             runtime: runtime,
+            trace: trace,
             gates: outcomes.map(SnapshotDiffReport.Gate.init))
         return SnapshotDiffResult(report: report, profiles: comparisons, goroutines: growth,
-                                  goroutineSource: planned.goroutineSource, runtime: runtime, gateOutcomes: outcomes)
+                                  goroutineSource: planned.goroutineSource, runtime: runtime, trace: trace, gateOutcomes: outcomes)
     }
 
     /// Goroutine groups from a goroutine profile.proto: one input per sample, function names leaf first

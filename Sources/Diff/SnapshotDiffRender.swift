@@ -35,6 +35,9 @@ public enum SnapshotDiffRender {
         if let rt = result.runtime {
             out += "\n" + style.bold("== runtime ==") + "\n" + rt.renderText()
         }
+        if let t = result.trace {
+            out += "\n" + style.bold("== execution trace ==") + "\n" + t.renderText()
+        }
         return out
     }
 
@@ -97,6 +100,10 @@ public enum SnapshotDiffRender {
         if let rt = result.runtime {
             out += "\n#### runtime stats, \(DiffHeadline.durationText(rt.seconds)) apart\n\n| stat | A | B | Δ |\n|---|--:|--:|--:|\n"
             for row in runtimeRows(rt) { out += "| \(row.name) | \(row.a) | \(row.b) | \(row.delta) |\n" }
+        }
+        if let t = result.trace {
+            out += "\n#### execution trace\n\n| figure | A | B | Δ |\n|---|--:|--:|--:|\n"
+            for row in t.rows { out += "| \(md(row.name)) | \(row.a) | \(row.b) | \(row.delta) |\n" }
         }
         return out
     }

@@ -17,6 +17,8 @@ public struct SnapshotDiffReport: Codable, Sendable, Equatable {
     public var goroutines: Goroutines?
     /// Runtime statistics delta, or nil when one snapshot has no `vars`.
     public var runtime: RuntimeStatsDelta?
+    /// Both execution traces summarised, or nil when they are not in both snapshots (or one is too old to read).
+    public var trace: TraceComparison?
     /// `--fail-on` outcomes in the order given.
     public var gates: [Gate]
 
@@ -133,7 +135,8 @@ public struct SnapshotDiffReport: Codable, Sendable, Equatable {
 
     /// Creates a report.
     public init(schema: String = SnapshotDiff.schema, a: Snapshot, b: Snapshot, warnings: [String],
-                profiles: [String: ProfileDiffJSON], goroutines: Goroutines?, runtime: RuntimeStatsDelta?, gates: [Gate]) {
+                profiles: [String: ProfileDiffJSON], goroutines: Goroutines?, runtime: RuntimeStatsDelta?,
+                trace: TraceComparison? = nil, gates: [Gate]) {
         self.schema = schema
         self.a = a
         self.b = b
@@ -141,10 +144,11 @@ public struct SnapshotDiffReport: Codable, Sendable, Equatable {
         self.profiles = profiles
         self.goroutines = goroutines
         self.runtime = runtime
+        self.trace = trace
         self.gates = gates
     }
 
-    enum CodingKeys: String, CodingKey { case schema, a, b, warnings, profiles, goroutines, runtime, gates }
+    enum CodingKeys: String, CodingKey { case schema, a, b, warnings, profiles, goroutines, runtime, trace, gates }
 
     /// Encodes every key, with `null` for absent sections.
     public func encode(to encoder: any Encoder) throws {
@@ -156,6 +160,7 @@ public struct SnapshotDiffReport: Codable, Sendable, Equatable {
         try c.encode(profiles, forKey: .profiles)
         try c.encode(goroutines, forKey: .goroutines)
         try c.encode(runtime, forKey: .runtime)
+        try c.encode(trace, forKey: .trace)
         try c.encode(gates, forKey: .gates)
     }
 

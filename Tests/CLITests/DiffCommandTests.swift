@@ -1,6 +1,7 @@
 import Foundation
 import GBSnapTestSupport
 import Testing
+import Traces
 
 /// A store holding real sample pairs imported through `gbsnap import`, and the `go tool pprof` oracle.
 struct DiffFixture {
@@ -125,7 +126,7 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
         let json = try f.diffJSON([a, b])
-        #expect(Set(json.keys) == ["schema", "a", "b", "warnings", "profiles", "goroutines", "runtime", "gates"])
+        #expect(Set(json.keys) == ["schema", "a", "b", "warnings", "profiles", "goroutines", "runtime", "trace", "gates"])
         #expect(json["schema"] as? String == "gbsnap.diff/v1")
         let sideA = try #require(json["a"] as? [String: Any])
         #expect(sideA["id"] as? String == a)
@@ -217,18 +218,45 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(!FileManager.default.fileExists(atPath: "\(f.tmp.path)/missing"))
     }
 
-    @Test func snapshotsHoldingOnlyTracesSayTracesAreArchivedButNotCompared() throws {
+    @Test func snapshotsHoldingTracesAreComparedByTheirSummaries() throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let trace = Samples.path("go1.27/trace-1s.bin")
         let a = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:00:00Z")
         let b = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:01:00Z")
-        let byID = try f.diff([a, b])
-        #expect(byID.status == 1)
-        #expect(byID.stderr.contains("snapshots \(a) and \(b) have only trace in common, which gbsnap archives but does not compare"), "\(byID.stderr)")
-        let byTarget = try f.diff(["t"])
-        #expect(byTarget.status == 1)
-        let relative = try f.diff(["t@latest~1", "t@latest"])
-        #expect(relative.status == 1 && relative.stderr.contains("holding only trace"), "\(relative.stderr)")
+        // The JSON holds both summaries, equal to the summariser's own on the same file.
+        let json = try f.diffJSON([a, b])
+        let section = try #require(json["trace"] as? [String: Any])
+        let expected = try TraceSummarizer.summarize(Array(try Data(contentsOf: URL(fileURLWithPath: trace))))
+        for side in ["a", "b"] {
+            let s = try #require(section[side] as? [String: Any])
+            #expect((s["gc"] as? [String: Any])?["count"] as? Int == expected.gc.count)
+            #expect((s["goroutines"] as? [String: Any])?["created"] as? Int == expected.goroutines.created)
+            #expect((s["duration_seconds"] as? Double).map { abs($0 - expected.durationSeconds) < 1e-9 } == true)
+        }
+        // Text: the headline line and the table.
+        let text = try f.diff([a, b])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("trace: sched latency p99 "))
+        #expect(text.stdout.contains("== execution trace =="))
+        #expect(text.stdout.contains("GC cycles"))
+        // Gates read the summaries; seconds figures take plain seconds or duration units.
+        let tripped = try f.diff([a, b, "--fail-on", "trace.duration_seconds>0.5"])
+        #expect(tripped.status == 3, "\(tripped.stderr)")
+        #expect(try f.diff([a, b, "--fail-on", "trace.duration_seconds>10s", "--fail-on", "trace.gc.count.delta>0"]).status == 0)
+        #expect(try f.diff([a, b, "--fail-on", "trace.block.by_reason.nonexistent.count>0"]).status == 0)
+        // Relative selectors count trace snapshots as comparable.
+        #expect(try f.diff(["t"]).status == 0)
+        #expect(try f.diff(["t@latest~1", "t@latest"]).status == 0)
+    }
+
+    @Test func tracesOfAFormatThisVersionDoesNotReadSaySoAndExitOne() throws {
+        let f = DiffFixture(); defer { f.tmp.cleanup() }
+        let old = Samples.path("go1.19/trace-1s.first64.bin")
+        let a = try f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:00:00Z", kind: "trace")
+        let b = try f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:01:00Z", kind: "trace")
+        let r = try f.diff([a, b])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("snapshots \(a) and \(b) have only their execution traces to compare, and the trace of snapshot \(a) is not summarised: "), "\(r.stderr)")
     }
 
     @Test func colourAndShortNamesOnlyOnATerminalNeverInAPipeOrWithNoColor() throws {
@@ -510,7 +538,7 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let (a, b) = try f.importPair("go1.27")
         #expect(try f.diff([a, b, "--granularity", "files"]).status == 2)
-        #expect(try f.diff([a, b, "--kind", "trace"]).status == 2)
+        #expect(try f.diff([a, b, "--kind", "custom"]).status == 2)
         #expect(try f.diff([a, b, "--kind", "nonsense"]).status == 2)
         #expect(try f.diff([a, b, "--format", "svg"]).status == 2)
         let missing = try f.diff([a, "svc@latest~5"])

@@ -7,10 +7,10 @@ import Testing
 @Suite struct SelectionCommandTests {
     static func sample(_ name: String) -> String { Samples.path("go1.27/\(name)") }
 
-    /// A trace-like file (the sniffer's `go 1.x trace` header) for a schedule that diff cannot compare.
+    /// A custom endpoint's body: a kind gbsnap archives but diff does not compare.
     static func trace(_ f: DiffFixture) throws -> String {
-        let path = "\(f.tmp.path)/trace.out"
-        try Data("go 1.27 trace\u{0}\u{0}\u{0}".utf8).write(to: URL(fileURLWithPath: path))
+        let path = "\(f.tmp.path)/fgprof.bin"
+        try Data("not a format gbsnap reads\n".utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -18,9 +18,9 @@ import Testing
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let trace = try Self.trace(f)
         let first = try f.importSnapshot([Self.sample("heap-gc-a.pb.gz"), Self.sample("vars-a.json")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        _ = try f.importSnapshot([trace], target: "svc", takenAt: "2026-11-27T02:00:30Z", kind: "trace")
+        _ = try f.importSnapshot([trace], target: "svc", takenAt: "2026-11-27T02:00:30Z", kind: "custom")
         let second = try f.importSnapshot([Self.sample("heap-gc-b.pb.gz"), Self.sample("vars-b.json")], target: "svc", takenAt: "2026-11-27T02:01:05Z")
-        _ = try f.importSnapshot([trace], target: "svc", takenAt: "2026-11-27T02:01:30Z", kind: "trace")
+        _ = try f.importSnapshot([trace], target: "svc", takenAt: "2026-11-27T02:01:30Z", kind: "custom")
 
         func pair(_ args: [String]) throws -> [String?] {
             let json = try f.diffJSON(args)
@@ -37,7 +37,7 @@ import Testing
         #expect(nightly.stderr.contains("has no snapshot with data of schedule \"nightly\" holding a kind diff compares"))
         let only = try f.diff(["svc@latest~2", "svc@latest"])
         #expect(only.status == 1)
-        #expect(only.stderr.contains("has only 2 snapshot(s) with data holding a kind diff compares (2 skipped: 2 holding only trace)"))
+        #expect(only.stderr.contains("has only 2 snapshot(s) with data holding a kind diff compares (2 skipped: 2 holding only custom)"))
     }
 
     @Test func aPairWithNothingInCommonNamesTheNearestPairsThatCompare() throws {
