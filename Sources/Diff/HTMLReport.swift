@@ -199,10 +199,10 @@ public enum HTMLReport {
     }
 
     /// Where the time went in each trace, as paired bars per figure (A above B, one scale per figure): GC,
-    /// stop-the-world and time blocked per reason. Inline SVG, no script.
+    /// stop-the-world and time blocked per reason (figures zero in both are left out). Inline SVG, no script.
     static func traceBars(_ t: TraceComparison) -> String {
         let figures = t.rows.filter { $0.value.unit == .seconds && ($0.name.hasPrefix("blocked on") || $0.name == "GC time"
-            || $0.name == "stop-the-world total") }
+            || $0.name == "stop-the-world total") && max($0.value.a, $0.value.b) > 0 }
         guard !figures.isEmpty else { return "" }
         let rowHeight = 30, width = 420, label = 170
         var h = "<h3>where the time went (A above, B below)</h3>\n<svg class=\"chart trace-bars\" width=\"\(label + width + 90)\" "

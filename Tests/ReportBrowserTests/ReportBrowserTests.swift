@@ -136,5 +136,39 @@ extension ReportBrowserTests {
     }
 }
 
+extension ReportBrowserTests {
+    static let traceChecker = URL(fileURLWithPath: checker).deletingLastPathComponent().appendingPathComponent("check_trace.py").path
+
+    @Test("the execution-trace section shows its headline, the table of both summaries and bars of where the time went, offline")
+    func traceSection() throws {
+        let tmp = TemporaryDirectory("gbsnap-trace-browser"); defer { tmp.cleanup() }
+        let store = "\(tmp.path)/store"
+        let trace = Samples.path("go1.27/trace-1s.bin")
+        let a = try Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:00:00Z", "--store", store])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let b = try Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:01:00Z", "--store", store])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let html = "\(tmp.path)/report.html"
+        _ = try Report.gbsnap(["diff", a, b, "--format", "html", "-o", html, "--store", store])
+        let json = try Report.gbsnap(["diff", a, b, "--format", "json", "--store", store])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let summary = try #require((report["trace"] as? [String: Any])?["b"] as? [String: Any])
+        let gc = try #require((summary["gc"] as? [String: Any])?["count"] as? Int)
+        let created = try #require((summary["goroutines"] as? [String: Any])?["created"] as? Int)
+        // Bars are drawn for the figures with time in them: GC, stop-the-world, the top five blocking reasons.
+        let seconds = { (o: Any?) in (o as? [String: Any]).flatMap { $0["seconds"] as? Double ?? $0["total_seconds"] as? Double } ?? 0 }
+        let reasons = ((summary["block"] as? [String: Any])?["by_reason"] as? [String: Any] ?? [:]).values.filter { seconds($0) > 0 }.count
+        let busy = [seconds(summary["gc"]), seconds(summary["stw"])].filter { $0 > 0 }.count
+        let expect: [String: Any] = [
+            "rows": ["GC cycles": [String(gc), String(gc)], "goroutines created": [String(created), String(created)]],
+            "bars": busy + min(5, reasons),
+        ]
+        let expectPath = "\(tmp.path)/expect.json"
+        try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: expectPath))
+        let r = try Subprocess.run("/usr/bin/python3", [Self.traceChecker, html, expectPath])
+        #expect(r.status == 0 && r.stdoutText.contains("all checks passed"), "\(r.stdoutText)\n\(r.stderr)")
+    }
+}
+
 /// A gbsnap run the report needs failed.
 struct GBSnapFailure: Error, CustomStringConvertible { var description: String }
