@@ -461,6 +461,23 @@ def check_quiet(logs, page_url):
     ok("console: no errors or warnings (%d messages in all)" % len(logs.console))
 
 
+def run_page_check(check, report, *args, screenshot_path=None):
+    """Runs check(driver, logs, report, *args) in a fresh headless Chromium; prints the verdict, returns the exit status."""
+    driver = make_driver(False)
+    try:
+        logs = Logs(driver)
+        check(driver, logs, report, *args)
+        if screenshot_path:
+            driver.save_screenshot(screenshot_path)
+        print("all checks passed", flush=True)
+    except CheckFailed as e:
+        print("FAIL " + str(e), flush=True)
+        return 1
+    finally:
+        driver.quit()
+    return 0
+
+
 def screenshot(driver, path, nojs):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False})
