@@ -16,7 +16,7 @@ struct ShowTraceTests {
         defer { store.cleanup() }
         let fixture = try await GoFixture.start(goExecutable: GoToolchains.go(minor))
         defer { _ = fixture.stop() }
-        _ = try await fixture.get("/tracework?gcs=2&chans=5&sleeps=5&for=3s")
+        _ = try await fixture.get("/tracework?gcs=2&chans=5&sleeps=5&for=30s")
         let environment = ["GBSNAP_STORE": store.path]
         let capture = try Subprocess.run(Self.gbsnap, ["capture", "--url", fixture.baseURL, "--name", "svc", "--kinds", "trace", "--seconds", "1"],
                                          environment: environment)
