@@ -19,7 +19,7 @@ enum GoToolchains {
     }
 }
 
-/// A trace captured from the fixture built with one toolchain while it runs /tracework's known work (for 30 s, so a
+/// A trace captured from the fixture built with one toolchain while it runs /tracework's known work (for 10 s, so a
 /// trace that starts late on a loaded machine still sees it; the fixture ends with the test).
 struct CapturedTrace {
     var minor: String
@@ -27,7 +27,7 @@ struct CapturedTrace {
     var bytes: [UInt8]
     var path: String
 
-    static func capture(_ minor: String, work: String = "gcs=2&chans=10&sleeps=10&for=30s", seconds: Int = 1,
+    static func capture(_ minor: String, work: String = "gcs=2&chans=10&sleeps=10&for=10s", seconds: Int = 1,
                         in directory: TemporaryDirectory) async throws -> CapturedTrace {
         let go = GoToolchains.go(minor)
         let fixture = try await GoFixture.start(goExecutable: go)

