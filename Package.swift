@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Traces"),
 
         // AWS Signature Version 4 for S3, pure: canonical request, string to sign, signing key.
-        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SigV4", dependencies: ["CivilTime", .product(name: "Crypto", package: "swift-crypto")]),
 
         // I/O edges.
         // The S3 protocol over AsyncHTTPClient: signed requests, multipart uploads, ranged reads, listings, retries.

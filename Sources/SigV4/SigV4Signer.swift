@@ -1,3 +1,4 @@
+import CivilTime
 import Crypto
 import Foundation
 
@@ -214,8 +215,8 @@ public enum SigV4 {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (y, m, d) = civil(fromDays: days)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let (y, m, d) = CivilCalendar.civil(days: days)
+        func two<N: BinaryInteger>(_ v: N) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let stamp = "\(y)\(two(m))\(two(d))"
         return ("\(stamp)T\(two(secondOfDay / 3600))\(two(secondOfDay / 60 % 60))\(two(secondOfDay % 60))Z", stamp)
     }
@@ -233,19 +234,6 @@ public enum SigV4 {
     /// Trims and collapses every run of spaces, tabs and line breaks into one space.
     static func collapse(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-    }
-
-    /// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     private static let hexDigits: [Character] = Array("0123456789ABCDEF")
