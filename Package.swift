@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "JSONScanTests", dependencies: ["JSONScan"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
-        .testTarget(name: "CronTests", dependencies: ["Cron", "Units"]),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "Units", "GBSnapTestSupport"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Cron", "Units", "Vocabulary"]),
         .testTarget(name: "RetentionTests", dependencies: ["Retention", "CivilTime", "Units"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "ArchiveIO", "GBSnapTestSupport"]),

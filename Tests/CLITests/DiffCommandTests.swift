@@ -9,10 +9,10 @@ struct DiffFixture {
     var store: String { "\(tmp.path)/store" }
 
     /// Imports files as one snapshot; returns its id.
-    func importSnapshot(_ files: [String], target: String, takenAt: String, kind: String? = nil) throws -> String {
+    func importSnapshot(_ files: [String], target: String, takenAt: String, kind: String? = nil) async throws -> String {
         var args = ["import"] + files + ["--target", target, "--taken-at", takenAt]
         if let kind { args += ["--kind", kind] }
-        let r = try gbsnap(args, store: store)
+        let r = try await gbsnap(args, store: store)
         guard r.status == 0 else { throw CLITestError("import \(files) failed: \(r.stderr)") }
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -20,29 +20,29 @@ struct DiffFixture {
     /// Imports the `a` and `b` samples of a Go version as two snapshots of `target` (`svc` unless named), taken at
     /// `takenAt` and 1m5s later (the samples' own gap).
     func importPair(_ go: String, target: String = "svc",
-                    takenAt: (a: String, b: String) = ("2026-11-27T02:00:00Z", "2026-11-27T02:01:05Z")) throws -> (a: String, b: String) {
+                    takenAt: (a: String, b: String) = ("2026-11-27T02:00:00Z", "2026-11-27T02:01:05Z")) async throws -> (a: String, b: String) {
         func files(_ side: String) -> [String] {
             var names = ["\(go == "go1.27" ? "heap-gc" : "heap")-\(side).pb.gz", "goroutine-\(side).pb.gz",
                          "goroutine-\(side).debug1.txt", "goroutine-\(side).debug2.txt", "vars-\(side).json"]
             if go == "go1.27" { names.append("goroutineleak-\(side).pb.gz") }
             return names.map { Samples.path("\(go)/\($0)") }
         }
-        return (try importSnapshot(files("a"), target: target, takenAt: takenAt.a),
+        return await (try importSnapshot(files("a"), target: target, takenAt: takenAt.a),
                 try importSnapshot(files("b"), target: target, takenAt: takenAt.b))
     }
 
     /// `gbsnap export` of a snapshot into its own folder; returns the folder.
-    func export(_ id: String) throws -> String {
+    func export(_ id: String) async throws -> String {
         let out = "\(tmp.path)/export-\(id)"
-        let r = try gbsnap(["export", id, "--output", out], store: store)
+        let r = try await gbsnap(["export", id, "--output", out], store: store)
         guard r.status == 0 else { throw CLITestError("export \(id) failed: \(r.stderr)") }
         return out
     }
 
-    func diff(_ args: [String]) throws -> CLIResult { try gbsnap(["diff"] + args, store: store) }
+    func diff(_ args: [String]) async throws -> CLIResult { try await gbsnap(["diff"] + args, store: store) }
 
-    func diffJSON(_ args: [String]) throws -> [String: Any] {
-        let r = try diff(args + ["--format", "json"])
+    func diffJSON(_ args: [String]) async throws -> [String: Any] {
+        let r = try await diff(args + ["--format", "json"])
         guard r.status == 0 else { throw CLITestError("diff \(args) exited \(r.status): \(r.stderr)") }
         guard let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
             throw CLITestError("diff \(args) printed no JSON object")
@@ -95,19 +95,19 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
     ]
 
     @Test(arguments: pprofCases)
-    func perFunctionNumbersEqualGoToolPprofOnTheExportedFiles(_ c: PprofCase) throws {
+    func perFunctionNumbersEqualGoToolPprofOnTheExportedFiles(_ c: PprofCase) async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair(c.go)
+        let (a, b) = try await f.importPair(c.go)
         var args = [a, b, "--kind", c.kind]
         if let s = c.sampleIndex { args += ["--sample-index", s] }
-        let json = try f.diffJSON(args)
+        let json = try await f.diffJSON(args)
         let profile = try #require((json["profiles"] as? [String: Any])?[c.kind] as? [String: Any])
         if let s = c.sampleIndex { #expect(profile["sample_type"] as? String == s) }
 
-        let (exportA, exportB) = (try f.export(a), try f.export(b))
+        let (exportA, exportB) = await (try f.export(a), try f.export(b))
         var pprofArgs = c.unit.isEmpty ? [] : [c.unit]
         if let s = c.sampleIndex { pprofArgs.append("-sample_index=\(s)") }
-        let table = try GoPprof.top(pprofArgs + ["-diff_base=\(exportA)/\(c.file)", "\(exportB)/\(c.file)"]).rows
+        let table = try await GoPprof.top(pprofArgs + ["-diff_base=\(exportA)/\(c.file)", "\(exportB)/\(c.file)"]).rows
         expectRowsEqualPprof(profile, table, c.testDescription)
 
         // Totals are the sums of the flat values, plus samples without a stack (the goroutine profile has one:
@@ -122,10 +122,10 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         }
     }
 
-    @Test func jsonHasTheDocumentedTopLevelKeysAndSnapshotIdentity() throws {
+    @Test func jsonHasTheDocumentedTopLevelKeysAndSnapshotIdentity() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let json = try f.diffJSON([a, b])
+        let (a, b) = try await f.importPair("go1.27")
+        let json = try await f.diffJSON([a, b])
         #expect(Set(json.keys) == ["schema", "a", "b", "warnings", "profiles", "goroutines", "runtime", "trace", "gates"])
         #expect(json["schema"] as? String == "gbsnap.diff/v1")
         let sideA = try #require(json["a"] as? [String: Any])
@@ -146,10 +146,10 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect((json["gates"] as? [Any])?.isEmpty == true)
     }
 
-    @Test func goroutineGrowthComesFromStacksAndFindsTheLeaks() throws {
+    @Test func goroutineGrowthComesFromStacksAndFindsTheLeaks() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let goroutines = try #require(try f.diffJSON([a, b])["goroutines"] as? [String: Any])
+        let (a, b) = try await f.importPair("go1.27")
+        let goroutines = try await #require(try f.diffJSON([a, b])["goroutines"] as? [String: Any])
         #expect(goroutines["source"] as? String == "stacks")
         let groups = try #require(goroutines["groups"] as? [[String: Any]])
         let suspects = groups.filter { $0["suspect"] as? Bool == true }
@@ -164,10 +164,10 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
     }
 
     @Test(arguments: [("goroutine-text", "goroutine-text"), ("goroutine", "goroutine")])
-    func goroutineGrowthFallsBackToDebug1TextThenTheProfile(kind: String, source: String) throws {
+    func goroutineGrowthFallsBackToDebug1TextThenTheProfile(kind: String, source: String) async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let goroutines = try #require(try f.diffJSON([a, b, "--kind", kind])["goroutines"] as? [String: Any])
+        let (a, b) = try await f.importPair("go1.27")
+        let goroutines = try await #require(try f.diffJSON([a, b, "--kind", kind])["goroutines"] as? [String: Any])
         #expect(goroutines["source"] as? String == source)
         let groups = try #require(goroutines["groups"] as? [[String: Any]])
         let grown = groups.compactMap { $0["delta"] as? Int }.sorted(by: >)
@@ -184,20 +184,20 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         }
     }
 
-    @Test func go119PairDiffsWithGoroutineLeaks() throws {
+    @Test func go119PairDiffsWithGoroutineLeaks() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.19")
-        let json = try f.diffJSON([a, b])
+        let (a, b) = try await f.importPair("go1.19")
+        let json = try await f.diffJSON([a, b])
         #expect(Set((json["profiles"] as? [String: Any])?.keys.map { $0 } ?? []) == ["heap", "goroutine"])
         let groups = try #require((json["goroutines"] as? [String: Any])?["groups"] as? [[String: Any]])
         #expect(groups.filter { $0["suspect"] as? Bool == true }.compactMap { $0["delta"] as? Int }.max() ?? 0 >= 25)
         #expect(json["runtime"] is [String: Any])
     }
 
-    @Test func textShowsHeadlinesTopTablesGoroutinesAndRuntimeStats() throws {
+    @Test func textShowsHeadlinesTopTablesGoroutinesAndRuntimeStats() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--limit", "5"])
+        let (a, b) = try await f.importPair("go1.27")
+        let r = try await f.diff([a, b, "--limit", "5"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[3].contains(#/^heap inuse_space [0-9.]+[kMG]?B → [0-9.]+[kMG]?B \(\+[0-9.]+MB, \+[0-9]+%\): \+13.30MB main.retainBuffers/#))
@@ -209,22 +209,22 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(r.stderr.isEmpty)
     }
 
-    @Test func anOutputInAFolderThatDoesNotExistSaysSoAndWritesNothing() throws {
+    @Test func anOutputInAFolderThatDoesNotExistSaysSoAndWritesNothing() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--format", "html", "-o", "\(f.tmp.path)/missing/report.html"])
+        let (a, b) = try await f.importPair("go1.27")
+        let r = try await f.diff([a, b, "--format", "html", "-o", "\(f.tmp.path)/missing/report.html"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot write \(f.tmp.path)/missing/report.html: the folder \(f.tmp.path)/missing does not exist; create it or choose another --output"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(f.tmp.path)/missing"))
     }
 
-    @Test func snapshotsHoldingTracesAreComparedByTheirSummaries() throws {
+    @Test func snapshotsHoldingTracesAreComparedByTheirSummaries() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let trace = Samples.path("go1.27/trace-1s.bin")
-        let a = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:01:00Z")
+        let a = try await f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([trace], target: "t", takenAt: "2026-11-27T02:01:00Z")
         // The JSON holds both summaries, equal to the summariser's own on the same file.
-        let json = try f.diffJSON([a, b])
+        let json = try await f.diffJSON([a, b])
         let section = try #require(json["trace"] as? [String: Any])
         let expected = try TraceSummarizer.summarize(Array(try Data(contentsOf: URL(fileURLWithPath: trace))))
         for side in ["a", "b"] {
@@ -234,87 +234,87 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
             #expect((s["duration_seconds"] as? Double).map { abs($0 - expected.durationSeconds) < 1e-9 } == true)
         }
         // Text: the headline line and the table.
-        let text = try f.diff([a, b])
+        let text = try await f.diff([a, b])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("trace: sched latency p99 "))
         #expect(text.stdout.contains("== execution trace =="))
         #expect(text.stdout.contains("GC cycles"))
         // Gates read the summaries; seconds figures take plain seconds or duration units.
-        let tripped = try f.diff([a, b, "--fail-on", "trace.duration_seconds>0.5"])
+        let tripped = try await f.diff([a, b, "--fail-on", "trace.duration_seconds>0.5"])
         #expect(tripped.status == 3, "\(tripped.stderr)")
-        #expect(try f.diff([a, b, "--fail-on", "trace.duration_seconds>10s", "--fail-on", "trace.gc.count.delta>0"]).status == 0)
-        #expect(try f.diff([a, b, "--fail-on", "trace.block.by_reason.nonexistent.count>0"]).status == 0)
+        await #expect(try f.diff([a, b, "--fail-on", "trace.duration_seconds>10s", "--fail-on", "trace.gc.count.delta>0"]).status == 0)
+        await #expect(try f.diff([a, b, "--fail-on", "trace.block.by_reason.nonexistent.count>0"]).status == 0)
         // Relative selectors count trace snapshots as comparable.
-        #expect(try f.diff(["t"]).status == 0)
-        #expect(try f.diff(["t@latest~1", "t@latest"]).status == 0)
+        await #expect(try f.diff(["t"]).status == 0)
+        await #expect(try f.diff(["t@latest~1", "t@latest"]).status == 0)
     }
 
-    @Test func tracesOfAFormatThisVersionDoesNotReadSaySoAndExitOne() throws {
+    @Test func tracesOfAFormatThisVersionDoesNotReadSaySoAndExitOne() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let old = Samples.path("go1.19/trace-1s.first64.bin")
-        let a = try f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:00:00Z", kind: "trace")
-        let b = try f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:01:00Z", kind: "trace")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:00:00Z", kind: "trace")
+        let b = try await f.importSnapshot([old], target: "t", takenAt: "2026-11-27T02:01:00Z", kind: "trace")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("snapshots \(a) and \(b) have only their execution traces to compare, and the trace of snapshot \(a) is not summarised: "), "\(r.stderr)")
     }
 
-    @Test func colourAndShortNamesOnlyOnATerminalNeverInAPipeOrWithNoColor() throws {
+    @Test func colourAndShortNamesOnlyOnATerminalNeverInAPipeOrWithNoColor() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let tty = try onTerminal(["diff", a, b], store: f.store, columns: 90)
+        let (a, b) = try await f.importPair("go1.27")
+        let tty = try await onTerminal(["diff", a, b], store: f.store, columns: 90)
         #expect(tty.contains("\u{1B}[31m") && tty.contains("\u{1B}[1;33m"), "\(tty)")
         #expect(tty.contains("…") && tty.contains("[exit 0]"))
-        let noColor = try onTerminal(["diff", a, b], store: f.store, environment: ["NO_COLOR": "1"], columns: 90)
+        let noColor = try await onTerminal(["diff", a, b], store: f.store, environment: ["NO_COLOR": "1"], columns: 90)
         #expect(!noColor.contains("\u{1B}[") && noColor.contains("…"))
-        let piped = try f.diff([a, b])
+        let piped = try await f.diff([a, b])
         #expect(!piped.stdout.contains("\u{1B}[") && !piped.stdout.contains("…"))
     }
 
-    @Test func markdownKeepsTheGatesAndTheirExitStatus() throws {
+    @Test func markdownKeepsTheGatesAndTheirExitStatus() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--format", "markdown", "--fail-on", "goroutines.delta>10"])
+        let (a, b) = try await f.importPair("go1.27")
+        let r = try await f.diff([a, b, "--format", "markdown", "--fail-on", "goroutines.delta>10"])
         #expect(r.status == 3)
         #expect(r.stdout.hasPrefix("### gbsnap diff svc\n"))
         #expect(r.stdout.contains("**Gates** (1 tripped):") && r.stdout.contains("- ❌ `gate \"goroutines.delta>10\" tripped"))
         #expect(r.stdout.contains("| flat A | flat B | flat Δ | cum A | cum B | cum Δ | function |"))
     }
 
-    @Test func pprofFormatWritesADiffProfileThatGoToolPprofReadsAsTheSameTable() throws {
+    @Test func pprofFormatWritesADiffProfileThatGoToolPprofReadsAsTheSameTable() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
+        let (a, b) = try await f.importPair("go1.27")
         let out = "\(f.tmp.path)/heap.diff.pb.gz"
-        let r = try f.diff([a, b, "--kind", "heap", "--format", "pprof", "--output", out])
+        let r = try await f.diff([a, b, "--kind", "heap", "--format", "pprof", "--output", out])
         #expect(r.status == 0, "\(r.stderr)")
-        let profile = try #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
-        expectRowsEqualPprof(profile, try GoPprof.top(["-unit=B", out]).rows, "merged heap diff")
-        let objects = try #require((try f.diffJSON([a, b, "--kind", "heap", "--sample-index", "inuse_objects"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
-        expectRowsEqualPprof(objects, try GoPprof.top(["-sample_index=inuse_objects", out]).rows, "merged heap diff, inuse_objects")
+        let profile = try await #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        expectRowsEqualPprof(profile, try await GoPprof.top(["-unit=B", out]).rows, "merged heap diff")
+        let objects = try await #require((try f.diffJSON([a, b, "--kind", "heap", "--sample-index", "inuse_objects"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        expectRowsEqualPprof(objects, try await GoPprof.top(["-sample_index=inuse_objects", out]).rows, "merged heap diff, inuse_objects")
     }
 
-    @Test func pprofFormatGoesToAFileOrAPipeButNotATerminalAndNeedsOneKind() throws {
+    @Test func pprofFormatGoesToAFileOrAPipeButNotATerminalAndNeedsOneKind() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
+        let (a, b) = try await f.importPair("go1.27")
         let out = "\(f.tmp.path)/heap.pb.gz"
-        #expect(try f.diff([a, b, "--kind", "heap", "--format", "pprof", "-o", out]).status == 0)
+        await #expect(try f.diff([a, b, "--kind", "heap", "--format", "pprof", "-o", out]).status == 0)
         // stdout is a pipe here, as in `gbsnap diff … --format pprof > d.pb.gz`: the same bytes.
-        let piped = try gbsnapBytes(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
+        let piped = try await gbsnapBytes(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
         #expect(piped.status == 0)
         #expect(piped.stdout == [UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
         #expect(piped.stdout.starts(with: [0x1F, 0x8B]))
         // On a terminal (a real pty from script(1)) it refuses, naming both ways out.
-        let tty = try onTerminal(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
+        let tty = try await onTerminal(["diff", a, b, "--kind", "heap", "--format", "pprof"], store: f.store)
         #expect(tty.contains("--format pprof writes a binary profile; give --output FILE or redirect stdout"), "\(tty)")
-        let twoKinds = try f.diff([a, b, "--format", "pprof", "--output", "\(f.tmp.path)/x.pb.gz"])
+        let twoKinds = try await f.diff([a, b, "--format", "pprof", "--output", "\(f.tmp.path)/x.pb.gz"])
         #expect(twoKinds.status == 2)
         #expect(twoKinds.stderr.contains("goroutine, goroutineleak") && twoKinds.stderr.contains("--kind"))
     }
 
-    @Test func foldedLinesAreWellFormedAndSumToTheTotalDelta() throws {
+    @Test func foldedLinesAreWellFormedAndSumToTheTotalDelta() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--kind", "heap", "--format", "folded-delta"])
+        let (a, b) = try await f.importPair("go1.27")
+        let r = try await f.diff([a, b, "--kind", "heap", "--format", "folded-delta"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(!lines.isEmpty)
@@ -327,18 +327,18 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
             #expect(!frames.isEmpty && frames.allSatisfy { !$0.isEmpty }, "empty frame in \(line)")
             sum += value
         }
-        let heap = try #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        let heap = try await #require((try f.diffJSON([a, b, "--kind", "heap"])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
         #expect(sum == Int64((heap["total_b"] as? Int ?? 0) - (heap["total_a"] as? Int ?? 0)))
         #expect(lines.contains { $0.hasPrefix("runtime.main;main.main;") || $0.contains(";main.") })
 
         // Several kinds: the kind is the root frame.
-        let all = try f.diff([a, b, "--format", "folded"])
+        let all = try await f.diff([a, b, "--format", "folded"])
         #expect(all.status == 0)
         let roots = Set(all.stdout.split(separator: "\n").map { String($0.prefix { $0 != ";" }) })
         #expect(roots == ["heap", "goroutine", "goroutineleak"])
 
         // The default folded format carries both sides (difffolded.pl's `stack count_a count_b`).
-        let pairs = try f.diff([a, b, "--kind", "heap", "--format", "folded"])
+        let pairs = try await f.diff([a, b, "--kind", "heap", "--format", "folded"])
         var sumA: Int64 = 0, sumB: Int64 = 0
         for line in pairs.stdout.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -348,11 +348,11 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(sumA == Int64(heap["total_a"] as? Int ?? 0) && sumB == Int64(heap["total_b"] as? Int ?? 0))
     }
 
-    @Test func htmlIsOneSelfContainedPageWithHeadlineTablesAndFlameGraphData() throws {
+    @Test func htmlIsOneSelfContainedPageWithHeadlineTablesAndFlameGraphData() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
+        let (a, b) = try await f.importPair("go1.27")
         let out = "\(f.tmp.path)/diff.html"
-        let r = try f.diff([a, b, "--format", "html", "--output", out])
+        let r = try await f.diff([a, b, "--format", "html", "--output", out])
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -375,69 +375,69 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect(html.hasSuffix("</html>\n"))
     }
 
-    @Test func gatesExitThreeNamingTheGateAndZeroWhenNotTripped() throws {
+    @Test func gatesExitThreeNamingTheGateAndZeroWhenNotTripped() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let tripped = try f.diff([a, b, "--fail-on", "goroutines.delta>10", "--fail-on", "goroutines.delta>1000"])
+        let (a, b) = try await f.importPair("go1.27")
+        let tripped = try await f.diff([a, b, "--fail-on", "goroutines.delta>10", "--fail-on", "goroutines.delta>1000"])
         #expect(tripped.status == 3)
         #expect(tripped.stderr.contains("gate \"goroutines.delta>10\" tripped"))
         #expect(!tripped.stderr.contains("goroutines.delta>1000\" tripped"))
         #expect(tripped.stdout.contains("gate \"goroutines.delta>1000\" passed"))
 
-        let passed = try f.diff([a, b, "--fail-on", "goroutines.delta>1000", "--format", "json"])
+        let passed = try await f.diff([a, b, "--fail-on", "goroutines.delta>1000", "--format", "json"])
         #expect(passed.status == 0, "\(passed.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(passed.stdout.utf8)) as? [String: Any])
         let gate = try #require((json["gates"] as? [[String: Any]])?.first)
         #expect(gate["expression"] as? String == "goroutines.delta>1000")
         #expect(gate["tripped"] as? Bool == false)
 
-        let heapGate = try f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>20%"])
+        let heapGate = try await f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>20%"])
         #expect(heapGate.status == 3)
         #expect(heapGate.stderr.contains("heap.inuse_space.delta>20%"))
-        #expect(try f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>1GB"]).status == 0)
+        await #expect(try f.diff([a, b, "--kind", "heap", "--fail-on", "heap.inuse_space.delta>1GB"]).status == 0)
     }
 
     @Test(arguments: ["goroutines.delta>>10", "goroutines.delta>10 parsecs", "goroutines.b>10%", "nosuchmetric>1"])
-    func badGateExpressionsAreUsageErrors(_ expression: String) throws {
+    func badGateExpressionsAreUsageErrors(_ expression: String) async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let r = try f.diff([a, b, "--fail-on", expression])
+        let (a, b) = try await f.importPair("go1.27")
+        let r = try await f.diff([a, b, "--fail-on", expression])
         #expect(r.status == 2)
         #expect(r.stderr.contains("--fail-on \"\(expression)\""))
     }
 
-    @Test func differentTargetsAreComparedWithAWarning() throws {
+    @Test func differentTargetsAreComparedWithAWarning() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "order-api", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "inventory-api", takenAt: "2026-11-27T02:01:00Z")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "order-api", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "inventory-api", takenAt: "2026-11-27T02:01:00Z")
+        let r = try await f.diff([a, b])
         #expect(r.status == 0, "\(r.stderr)")
         // Text carries its warnings in one block on stdout; JSON has them in `warnings` and on stderr.
         #expect(r.stdout.contains("warnings:\n  - comparing different targets: \(a) is order-api, \(b) is inventory-api"))
         #expect(r.stderr.isEmpty)
         #expect(r.stdout.contains("heap inuse_space "))
-        #expect((try f.diffJSON([a, b])["warnings"] as? [String])?.first?.contains("different targets") == true)
+        await #expect((try f.diffJSON([a, b])["warnings"] as? [String])?.first?.contains("different targets") == true)
     }
 
-    @Test func noKindInCommonFailsListingWhatEachHas() throws {
+    @Test func noKindInCommonFailsListingWhatEachHas() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz"), Samples.path("go1.27/goroutine-a.debug2.txt")],
+        let a = try await f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz"), Samples.path("go1.27/goroutine-a.debug2.txt")],
                                      target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([Samples.path("go1.27/vars-b.json")], target: "svc", takenAt: "2026-11-27T02:01:00Z")
-        let r = try f.diff([a, b])
+        let b = try await f.importSnapshot([Samples.path("go1.27/vars-b.json")], target: "svc", takenAt: "2026-11-27T02:01:00Z")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("snapshots \(a) and \(b) have no kind in common: \(a) has heap, stacks; \(b) has vars"))
-        let (pa, pb) = try f.importPair("go1.27")
-        let requested = try f.diff([pa, pb, "--kind", "cpu"])
+        let (pa, pb) = try await f.importPair("go1.27")
+        let requested = try await f.diff([pa, pb, "--kind", "cpu"])
         #expect(requested.status == 1)
         #expect(requested.stderr.contains("among the requested kinds (cpu)"))
     }
 
-    @Test func incompatibleSampleTypesNameBothSnapshots() throws {
+    @Test func incompatibleSampleTypesNameBothSnapshots() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([Samples.path("go1.27/goroutine-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([Samples.path("go1.27/goroutine-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot compare the heap profiles of snapshots \(a) and \(b): profiles have empty common sample type list"))
     }
@@ -446,7 +446,7 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         ("garbage", Array("this is not a profile at all\n".utf8), "malformed profile.proto"),
         ("truncated", Array("TRUNCATE".utf8), "gzip"),
     ])
-    func garbageOrTruncatedProfilesFailNamingSnapshotAndArtifact(label: String, bytes: [UInt8], problem: String) throws {
+    func garbageOrTruncatedProfilesFailNamingSnapshotAndArtifact(label: String, bytes: [UInt8], problem: String) async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let path = "\(f.tmp.path)/\(label).pb.gz"
         if label == "truncated" {
@@ -455,56 +455,56 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         } else {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         }
-        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("snapshot \(b) artifact \"heap.pb.gz\" (heap): "), "\(r.stderr)")
         #expect(r.stderr.contains(problem), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func garbageDumpFailsNamingTheArtifact() throws {
+    @Test func garbageDumpFailsNamingTheArtifact() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         let path = "\(f.tmp.path)/dump.txt"
         try Data("goroutine one [running]:\n\u{0}\u{1}garbage\n".utf8).write(to: URL(fileURLWithPath: path))
-        let a = try f.importSnapshot([Samples.path("go1.27/goroutine-a.debug2.txt")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "stacks")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([Samples.path("go1.27/goroutine-a.debug2.txt")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([path], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "stacks")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("snapshot \(b) artifact \"stacks.debug2.txt\" (stacks): "), "\(r.stderr)")
     }
 
-    @Test func aDamagedArchiveFailsNamingIt() throws {
+    @Test func aDamagedArchiveFailsNamingIt() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
+        let (a, b) = try await f.importPair("go1.27")
         // Keep the archive's first half: the manifest (first member) still reads, the artifacts do not.
         let archive = "\(f.store)/snapshots/svc/2026/11/27/\(b).tar.gz"
         let whole = try Data(contentsOf: URL(fileURLWithPath: archive))
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: archive))
-        let r = try f.diff([a, b])
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains(b), "\(r.stderr)")
         #expect(r.stderr.contains("damaged") || r.stderr.contains("corrupt") || r.stderr.contains("truncated"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func decompressionBombIsRefusedByTheInflateCap() throws {
+    @Test func decompressionBombIsRefusedByTheInflateCap() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         // 300 MiB of zeros gzip to about 300 KiB; streamed by gzip, never held in memory.
         let bomb = "\(f.tmp.path)/bomb.pb.gz"
-        let made = try run("/bin/sh", ["-c", "head -c 314572800 /dev/zero | gzip -9 > '\(bomb)'"])
+        let made = try await run("/bin/sh", ["-c", "head -c 314572800 /dev/zero | gzip -9 > '\(bomb)'"])
         #expect(made.status == 0, "\(made.stderr)")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: bomb)[.size] as? Int)
         #expect(size < 1 << 20)
-        let a = try f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
-        let b = try f.importSnapshot([bomb], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
-        let r = try f.diff([a, b])
+        let a = try await f.importSnapshot([Samples.path("go1.27/heap-gc-a.pb.gz")], target: "svc", takenAt: "2026-11-27T02:00:00Z")
+        let b = try await f.importSnapshot([bomb], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try await f.diff([a, b])
         #expect(r.status == 1)
         #expect(r.stderr.contains("snapshot \(b) artifact \"heap.pb.gz\" (heap): malformed profile.proto: it inflates to more than 268435456 bytes (decompression bomb"), "\(r.stderr)")
     }
 
-    @Test func emptyProfilesDiffToZeroTotals() throws {
+    @Test func emptyProfilesDiffToZeroTotals() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
         // A valid profile.proto with one sample type (inuse_space/bytes), the heap period type (space/bytes) and
         // no samples: sample_type {1, 2}, string_table ["", inuse_space, bytes, space], period_type {3, 2}.
@@ -513,9 +513,9 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         proto += [0x5A, 0x04, 0x08, 0x03, 0x10, 0x02]
         let empty = "\(f.tmp.path)/empty.pb"
         try Data(proto).write(to: URL(fileURLWithPath: empty))
-        let a = try f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:00:00Z", kind: "heap")
-        let b = try f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
-        let r = try f.diff([a, b, "--format", "json"])
+        let a = try await f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:00:00Z", kind: "heap")
+        let b = try await f.importSnapshot([empty], target: "svc", takenAt: "2026-11-27T02:01:00Z", kind: "heap")
+        let r = try await f.diff([a, b, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("the heap profiles of both snapshots have no samples"))
         let heap = try #require(((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["profiles"] as? [String: Any])?["heap"] as? [String: Any])
@@ -524,8 +524,8 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect((heap["functions"] as? [Any])?.isEmpty == true)
 
         // Against a real profile, everything is growth from zero.
-        let real = try f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:02:00Z")
-        let grown = try #require((try f.diffJSON([a, real])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
+        let real = try await f.importSnapshot([Samples.path("go1.27/heap-gc-b.pb.gz")], target: "svc", takenAt: "2026-11-27T02:02:00Z")
+        let grown = try await #require((try f.diffJSON([a, real])["profiles"] as? [String: Any])?["heap"] as? [String: Any])
         #expect(grown["total_a"] as? Int == 0)
         let rows = try #require(grown["functions"] as? [[String: Any]])
         #expect(!rows.isEmpty)
@@ -534,26 +534,26 @@ func expectRowsEqualPprof(_ profile: [String: Any], _ table: [String: (flat: Int
         #expect((grown["total_b"] as? Int ?? 0) > 15 << 20)
     }
 
-    @Test func usageErrorsExitTwo() throws {
+    @Test func usageErrorsExitTwo() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        #expect(try f.diff([a, b, "--granularity", "files"]).status == 2)
-        #expect(try f.diff([a, b, "--kind", "custom"]).status == 2)
-        #expect(try f.diff([a, b, "--kind", "nonsense"]).status == 2)
-        #expect(try f.diff([a, b, "--format", "svg"]).status == 2)
-        let missing = try f.diff([a, "svc@latest~5"])
+        let (a, b) = try await f.importPair("go1.27")
+        await #expect(try f.diff([a, b, "--granularity", "files"]).status == 2)
+        await #expect(try f.diff([a, b, "--kind", "custom"]).status == 2)
+        await #expect(try f.diff([a, b, "--kind", "nonsense"]).status == 2)
+        await #expect(try f.diff([a, b, "--format", "svg"]).status == 2)
+        let missing = try await f.diff([a, "svc@latest~5"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("svc@latest~5"))
     }
 
-    @Test func selectorsAndLinesGranularityWork() throws {
+    @Test func selectorsAndLinesGranularityWork() async throws {
         let f = DiffFixture(); defer { f.tmp.cleanup() }
-        let (a, b) = try f.importPair("go1.27")
-        let json = try f.diffJSON(["svc@latest~1", "svc@latest", "--kind", "heap", "--granularity", "lines"])
+        let (a, b) = try await f.importPair("go1.27")
+        let json = try await f.diffJSON(["svc@latest~1", "svc@latest", "--kind", "heap", "--granularity", "lines"])
         #expect((json["a"] as? [String: Any])?["id"] as? String == a)
         #expect((json["b"] as? [String: Any])?["id"] as? String == b)
         let heap = try #require((json["profiles"] as? [String: Any])?["heap"] as? [String: Any])
-        let (exportA, exportB) = (try f.export(a), try f.export(b))
-        expectRowsEqualPprof(heap, try GoPprof.top(["-unit=B", "-lines", "-diff_base=\(exportA)/heap.pb.gz", "\(exportB)/heap.pb.gz"]).rows, "lines")
+        let (exportA, exportB) = await (try f.export(a), try f.export(b))
+        expectRowsEqualPprof(heap, try await GoPprof.top(["-unit=B", "-lines", "-diff_base=\(exportA)/heap.pb.gz", "\(exportB)/heap.pb.gz"]).rows, "lines")
     }
 }

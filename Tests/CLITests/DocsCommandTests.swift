@@ -168,12 +168,12 @@ struct DocsFixture {
     let diff = DiffFixture()
     var work: String { "\(diff.tmp.path)/work" }
 
-    init() throws {
+    init() async throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: "\(work)/backups", withIntermediateDirectories: true)
         var svc: (a: String, b: String)?
         for t in DocsCommands.targets {
-            let pair = try diff.importPair("go1.27", target: t.name, takenAt: t.takenAt)
+            let pair = try await diff.importPair("go1.27", target: t.name, takenAt: t.takenAt)
             if t.name == "svc" { svc = pair }
         }
         guard let svc else { throw CLITestError("no svc pair") }
@@ -196,29 +196,29 @@ struct DocsFixture {
     }
 
     /// Runs a docs line through /bin/sh in the working directory, with the built gbsnap first on PATH.
-    func run(_ command: String) throws -> CLIResult {
+    func run(_ command: String) async throws -> CLIResult {
         var line = command
         for (from, to) in DocsCommands.substitutions { line = line.replacingOccurrences(of: from, with: to) }
         let bin = URL(fileURLWithPath: GBSnapBinary.path).deletingLastPathComponent().path
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return try shell(line, in: work, environment: [
+        return try await shell(line, in: work, environment: [
             "PATH": "\(bin):\(path)", "GBSNAP_STORE": diff.store, "GITHUB_STEP_SUMMARY": "\(work)/summary.md",
         ])
     }
 }
 
 /// Runs `line` with /bin/sh in `dir`.
-private func shell(_ line: String, in dir: String, environment: [String: String]) throws -> CLIResult {
+private func shell(_ line: String, in dir: String, environment: [String: String]) async throws -> CLIResult {
     let quoted = "'" + dir.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    return try run("/bin/sh", ["-c", "cd \(quoted) && \(line)"], environment: environment)
+    return try await run("/bin/sh", ["-c", "cd \(quoted) && \(line)"], environment: environment)
 }
 
 @Suite struct DocsCommandTests {
     @Test(arguments: DocsCommands.all.filter { DocsCommands.skipped[$0.command] == nil })
-    func docsCommandRuns(_ line: DocsCommands.Line) throws {
-        let fixture = try DocsFixture()
+    func docsCommandRuns(_ line: DocsCommands.Line) async throws {
+        let fixture = try await DocsFixture()
         defer { fixture.diff.tmp.cleanup() }
-        let r = try fixture.run(line.command)
+        let r = try await fixture.run(line.command)
         let expected = DocsCommands.expectedStatus[line.command] ?? 0
         #expect(r.status == expected, """
             \(line.file):\(line.number): `\(line.command)` exited \(r.status), the docs imply \(expected)

@@ -23,8 +23,8 @@ struct ErrorReportingTests {
         """
 
     @Test("a bad cron expression is a usage error (exit 2), like a bad --tz, with the subcommand's usage")
-    func badCronExpressionIsAUsageError() throws {
-        let r = try gbsnap(["cron", "next", "61 * * * *"])
+    func badCronExpressionIsAUsageError() async throws {
+        let r = try await gbsnap(["cron", "next", "61 * * * *"])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.hasPrefix("gbsnap: cron expression \"61 * * * *\": "), "\(r.stderr)")
@@ -37,11 +37,11 @@ struct ErrorReportingTests {
         ["schedule", "--config", "CONFIG", "--tz", "Mars/Olympus"],
         ["prune", "--keep-last", "3", "--tz", "Mars/Olympus", "--dry-run"],
     ])
-    func badTimeZoneIsAUsageErrorEverywhere(_ template: [String]) throws {
+    func badTimeZoneIsAUsageErrorEverywhere(_ template: [String]) async throws {
         let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
         let config = tmp.file("gbsnap.yaml", Self.validConfig)
         let args = template.map { $0 == "CONFIG" ? config : $0 }
-        let r = try gbsnap(args, store: "\(tmp.path)/store")
+        let r = try await gbsnap(args, store: "\(tmp.path)/store")
         #expect(r.status == 2, "\(args): \(r.stderr)")
         let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
         #expect(first == "gbsnap: --tz \"Mars/Olympus\" is not an IANA time zone name such as UTC or Asia/Shanghai", "\(args): \(r.stderr)")
@@ -55,20 +55,20 @@ struct ErrorReportingTests {
         ["list", "--since", "yesterday"],
         ["nosuchcommand"],
     ])
-    func parserErrorsStartWithGBSnap(_ args: [String]) throws {
+    func parserErrorsStartWithGBSnap(_ args: [String]) async throws {
         let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
-        let r = try gbsnap(args, store: "\(tmp.path)/store")
+        let r = try await gbsnap(args, store: "\(tmp.path)/store")
         #expect(r.status == 2, "\(args): \(r.stderr)")
         #expect(r.stderr.hasPrefix("gbsnap: "), "\(args): \(r.stderr)")
         #expect(!r.stderr.contains("Error: "), "\(args): \(r.stderr)")
     }
 
     @Test("a usage error found while running shows that subcommand's usage, not the top-level one")
-    func usageErrorFromRunShowsTheSubcommandsUsage() throws {
+    func usageErrorFromRunShowsTheSubcommandsUsage() async throws {
         // --until before --from is only known once both are read, in run().
         let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
         let config = tmp.file("gbsnap.yaml", Self.validConfig)
-        let r = try gbsnap(["schedule", "--config", config, "--from", "2026-11-27T00:00:00Z", "--until", "2026-11-26T00:00:00Z"])
+        let r = try await gbsnap(["schedule", "--config", config, "--from", "2026-11-27T00:00:00Z", "--until", "2026-11-26T00:00:00Z"])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("gbsnap: --until must be after --from\n"), "\(r.stderr)")
         #expect(r.stderr.contains("Usage: gbsnap schedule --config"), "\(r.stderr)")
@@ -76,12 +76,12 @@ struct ErrorReportingTests {
     }
 
     @Test("config errors keep file:line:column lines and end with one gbsnap: line; an unreadable file is one gbsnap: line")
-    func configErrorsEndWithAGBSnapLine() throws {
+    func configErrorsEndWithAGBSnapLine() async throws {
         let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
         let long = String(repeating: "a", count: 101)
         let bad = tmp.file("bad.yaml", "targets:\n  - name: \(long)\n    url: ftp://x\n")
         for args in [["config", "check", bad], ["schedule", "--config", bad]] {
-            let r = try gbsnap(args)
+            let r = try await gbsnap(args)
             #expect(r.status == 1, "\(args): \(r.stderr)")
             let lines = r.stderr.split(separator: "\n").map(String.init)
             #expect(lines.count == 3, "\(args): \(r.stderr)")
@@ -90,7 +90,7 @@ struct ErrorReportingTests {
             #expect(lines.first?.hasSuffix("must be at most 100 bytes long") == true, "\(args): \(r.stderr)")
             #expect(lines.last == "gbsnap: \(bad): 2 errors (see above); nothing was done", "\(args): \(r.stderr)")
         }
-        let missing = try gbsnap(["config", "check", "\(tmp.path)/missing.yaml"])
+        let missing = try await gbsnap(["config", "check", "\(tmp.path)/missing.yaml"])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("gbsnap: \(tmp.path)/missing.yaml: "), "\(missing.stderr)")
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
@@ -120,12 +120,12 @@ struct ErrorReportingTests {
         (["diff", "a", "b", "--fail-on", "goroutines.delta>>10"],
          "gbsnap: --fail-on \"goroutines.delta>>10\": threshold \">10\" does not start with a number; expected <metric>[.a|.b|.delta] <op> <number>[unit]"),
     ])
-    func badOptionValuesAreUsageErrorsNamingTheOption(_ template: [String], _ expected: String) throws {
+    func badOptionValuesAreUsageErrorsNamingTheOption(_ template: [String], _ expected: String) async throws {
         let tmp = TemporaryDirectory("gbsnap-cli-errors"); defer { tmp.cleanup() }
         let config = tmp.file("gbsnap.yaml", Self.validConfig)
         let file = tmp.file("vars.json", "{}")
         let args = template.map { $0 == "CONFIG" ? config : $0 == "FILE" ? file : $0 }
-        let r = try gbsnap(args, store: "\(tmp.path)/store")
+        let r = try await gbsnap(args, store: "\(tmp.path)/store")
         #expect(r.status == 2, "\(args): \(r.stderr)")
         #expect(r.stdout.isEmpty, "\(args)")
         let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""

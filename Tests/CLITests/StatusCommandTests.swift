@@ -26,9 +26,9 @@ struct StatusCommandTests {
         return path
     }
 
-    func status(_ args: [String]) throws -> (CLIResult, [String: Any]) {
-        let text = try gbsnap(["status"] + args, store: nil)
-        let json = try gbsnap(["status", "--json"] + args, store: nil)
+    func status(_ args: [String]) async throws -> (CLIResult, [String: Any]) {
+        let text = try await gbsnap(["status"] + args, store: nil)
+        let json = try await gbsnap(["status", "--json"] + args, store: nil)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(json.status == text.status)
         return (text, object)
@@ -43,8 +43,8 @@ struct StatusCommandTests {
         let fixture = try await GoFixture.start()
         defer { _ = fixture.stop() }
         let cfg = try config(fixture)
-        #expect(try gbsnap(["capture", "--config", cfg, "api"]).status == 0)
-        var (text, report) = try status(["--config", cfg])
+        #expect(try await gbsnap(["capture", "--config", cfg, "api"]).status == 0)
+        var (text, report) = try await status(["--config", cfg])
         #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
         #expect(Self.row(report, "api")?["problem"] is NSNull)
         #expect(Self.row(report, "api")?["last_status"] as? String == "complete")
@@ -54,8 +54,8 @@ struct StatusCommandTests {
         #expect(text.stdout.contains("1 of 2 targets need attention"))
 
         // The target that is down fails its capture: status says so and names the snapshot to show.
-        #expect(try gbsnap(["capture", "--config", cfg, "down"]).status != 0)
-        (text, report) = try status(["--config", cfg])
+        #expect(try await gbsnap(["capture", "--config", cfg, "down"]).status != 0)
+        (text, report) = try await status(["--config", cfg])
         #expect(text.status == 1)
         let down = try #require(Self.row(report, "down"))
         #expect(down["last_status"] as? String == "failed")
@@ -63,7 +63,7 @@ struct StatusCommandTests {
         #expect((down["failed_kinds"] as? [String])?.sorted() == ["heap", "vars"])
 
         // Without the config every target of the store is listed and only failures count.
-        (text, report) = try status(["--store", store])
+        (text, report) = try await status(["--store", store])
         #expect((report["targets"] as? [Any])?.count == 2)
         #expect(text.status == 1)
     }
@@ -76,9 +76,9 @@ struct StatusCommandTests {
         let cfg = try config(fixture, cron: "0 * * * *")
         let old = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-9000))
         let sample = Samples.path("go1.27/heap-gc-a.pb.gz")
-        #expect(try gbsnap(["import", sample, "--target", "api", "--taken-at", old, "--store", store]).status == 0)
-        #expect(try gbsnap(["import", sample, "--target", "down", "--store", store]).status == 0)
-        var (text, report) = try status(["--config", cfg])
+        #expect(try await gbsnap(["import", sample, "--target", "api", "--taken-at", old, "--store", store]).status == 0)
+        #expect(try await gbsnap(["import", sample, "--target", "down", "--store", store]).status == 0)
+        var (text, report) = try await status(["--config", cfg])
         #expect(text.status == 1)
         #expect((Self.row(report, "api")?["problem"] as? String)?.contains("more than twice its schedule's period") == true)
         #expect(Self.row(report, "down")?["problem"] is NSNull)
@@ -92,7 +92,7 @@ struct StatusCommandTests {
         try holder.run()
         defer { holder.terminate(); holder.waitUntilExit() }
         for _ in 0..<100 where ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").isEmpty { usleep(20_000) }
-        (text, report) = try status(["--config", cfg])
+        (text, report) = try await status(["--config", cfg])
         #expect(report["daemon_running"] as? Bool == true)
         #expect(report["daemon_pid"] as? Int == 4242)
         #expect(text.stdout.hasPrefix("daemon: pid 4242 serves"))

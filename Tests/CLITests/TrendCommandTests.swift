@@ -8,13 +8,13 @@ struct TrendCommandTests {
     let tmp = TemporaryDirectory("gbsnap-trend")
     var store: String { "\(tmp.path)/store" }
 
-    func capture(_ fixture: GoFixture, name: String = "fx") throws {
-        let r = try gbsnap(["capture", "--url", fixture.baseURL, "--name", name, "--kinds", "heap,stacks,vars"], store: store)
+    func capture(_ fixture: GoFixture, name: String = "fx") async throws {
+        let r = try await gbsnap(["capture", "--url", fixture.baseURL, "--name", name, "--kinds", "heap,stacks,vars"], store: store)
         guard r.status == 0 else { throw CLITestError("capture failed (\(r.status)): \(r.stderr)") }
     }
 
-    func trendJSON(_ args: [String]) throws -> [String: Any] {
-        let r = try gbsnap(["trend"] + args + ["--format", "json"], store: store)
+    func trendJSON(_ args: [String]) async throws -> [String: Any] {
+        let r = try await gbsnap(["trend"] + args + ["--format", "json"], store: store)
         guard r.status == 0 else { throw CLITestError("trend \(args) exited \(r.status): \(r.stderr)") }
         guard let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
             throw CLITestError("trend printed no JSON object")
@@ -38,9 +38,9 @@ struct TrendCommandTests {
             // One-off spike of parked goroutines at step 5, gone at step 6.
             if step == 5 { _ = try await fixture.get("/spawn?n=300") }
             if step == 6 { _ = try await fixture.get("/release?only=spawned") }
-            try capture(fixture)
+            try await capture(fixture)
         }
-        let report = try trendJSON(["fx"])
+        let report = try await trendJSON(["fx"])
         #expect(report["schema"] as? String == "gbsnap.trend/v1")
         #expect((report["snapshots"] as? [Any])?.count == 10)
         #expect((report["restarts"] as? [Any])?.isEmpty == true)
@@ -70,7 +70,7 @@ struct TrendCommandTests {
         #expect((records["cum"] as? [Any])?.count == 10)
 
         // Text: the growers first, with sparklines; the gate trips with exit 3.
-        let text = try gbsnap(["trend", "fx"], store: store)
+        let text = try await gbsnap(["trend", "fx"], store: store)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.hasPrefix("trend of fx: 10 snapshots"))
         let growersAt = try #require(text.stdout.range(of: "growers: "))
@@ -78,14 +78,14 @@ struct TrendCommandTests {
         #expect(growersAt.lowerBound < totalsAt.lowerBound)
         #expect(text.stdout.contains("main.makeRecords"))
         #expect(text.stdout.unicodeScalars.contains { ("▁"..."█").contains($0) })
-        let gate = try gbsnap(["trend", "fx", "--fail-on", "growers.count>0", "--fail-on", "goroutines.slope_per_hour>1000000000"], store: store)
+        let gate = try await gbsnap(["trend", "fx", "--fail-on", "growers.count>0", "--fail-on", "goroutines.slope_per_hour>1000000000"], store: store)
         #expect(gate.status == 3, "\(gate.stderr)")
         #expect(gate.stderr.contains("gate \"growers.count>0\" tripped"))
         #expect(!gate.stderr.contains("slope_per_hour>1000000000\" tripped"))
 
         // HTML: one self-contained file with a chart per grower.
         let html = "\(tmp.path)/trend.html"
-        let h = try gbsnap(["trend", "fx", "--format", "html", "-o", html], store: store)
+        let h = try await gbsnap(["trend", "fx", "--format", "html", "-o", html], store: store)
         #expect(h.status == 0, "\(h.stderr)")
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.components(separatedBy: "<article class=\"grower\"").count - 1 == growers.count)
@@ -103,10 +103,10 @@ struct TrendCommandTests {
                 _ = try await fixture.get("/grow?mb=40&site=strings")  // a higher, flat level in the second lifetime
             }
             _ = try await fixture.get("/leak?kind=select&n=10")
-            try capture(fixture)
+            try await capture(fixture)
         }
         defer { _ = fixture.stop() }
-        let report = try trendJSON(["fx"])
+        let report = try await trendJSON(["fx"])
         let restarts = report["restarts"] as? [[String: Any]] ?? []
         #expect(restarts.count == 1)
         let segments = (report["snapshots"] as? [[String: Any]] ?? []).compactMap { $0["segment"] as? Int }
@@ -114,7 +114,7 @@ struct TrendCommandTests {
         let names = Self.growerNames(report)
         #expect(names.contains { $0.contains("main.leakSelect") }, "\(names)")
         #expect(!names.contains("main.internStrings"), "growth across the restart was called a leak: \(names)")
-        let text = try gbsnap(["trend", "fx"], store: store)
+        let text = try await gbsnap(["trend", "fx"], store: store)
         #expect(text.stdout.contains("1 restart"))
         #expect(text.stdout.contains("restart: between"))
     }
@@ -123,14 +123,14 @@ struct TrendCommandTests {
     func progressAndSelection() async throws {
         let fixture = try await GoFixture.start()
         defer { _ = fixture.stop() }
-        for _ in 0..<3 { try capture(fixture) }
-        let shown = try onTerminal(["trend", "fx"], store: store)
+        for _ in 0..<3 { try await capture(fixture) }
+        let shown = try await onTerminal(["trend", "fx"], store: store)
         #expect(shown.contains("gbsnap trend: reading snapshot 0/3"), "\(shown)")
         #expect(shown.contains("[exit 0]"))
-        let quiet = try onTerminal(["trend", "fx", "--format", "json"], store: store)
+        let quiet = try await onTerminal(["trend", "fx", "--format", "json"], store: store)
         #expect(!quiet.contains("reading snapshot"), "\(quiet)")
 
-        let objects = try trendJSON(["fx", "--kind", "heap", "--sample-index", "inuse_objects"])
+        let objects = try await trendJSON(["fx", "--kind", "heap", "--sample-index", "inuse_objects"])
         let totals = (objects["series"] as? [String: Any])?["totals"] as? [[String: Any]] ?? []
         #expect(totals.map { $0["name"] as? String } == ["inuse_objects"])
         let kinds = (objects["snapshots"] as? [[String: Any]] ?? []).compactMap { $0["kinds"] as? [String] }
@@ -142,8 +142,8 @@ struct TrendCommandTests {
     func damagedArchive() async throws {
         let fixture = try await GoFixture.start()
         defer { _ = fixture.stop() }
-        for _ in 0..<3 { try capture(fixture) }
-        let list = try gbsnap(["list", "--target", "fx", "--json"], store: store)
+        for _ in 0..<3 { try await capture(fixture) }
+        let list = try await gbsnap(["list", "--target", "fx", "--json"], store: store)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         let victim = try #require(entries.dropFirst().first)
         let id = try #require(victim["id"] as? String), key = try #require(victim["key"] as? String)
@@ -153,7 +153,7 @@ struct TrendCommandTests {
         for i in (bytes.count / 2)..<min(bytes.count, bytes.count / 2 + 64) { bytes[i] ^= 0x5A }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
 
-        let r = try gbsnap(["trend", "fx"], store: store)
+        let r = try await gbsnap(["trend", "fx"], store: store)
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         let lines = r.stderr.split(separator: "\n")
@@ -166,22 +166,22 @@ struct TrendCommandTests {
     func edges() async throws {
         let fixture = try await GoFixture.start()
         defer { _ = fixture.stop() }
-        try capture(fixture)
-        let one = try gbsnap(["trend", "fx"], store: store)
+        try await capture(fixture)
+        let one = try await gbsnap(["trend", "fx"], store: store)
         #expect(one.status == 0, "\(one.stderr)")
         #expect(one.stdout.contains("the window holds 1 snapshot; a trend needs at least 2"))
 
-        let unknown = try gbsnap(["trend", "fz"], store: store)
+        let unknown = try await gbsnap(["trend", "fz"], store: store)
         #expect(unknown.status == 1)
         #expect(unknown.stderr.hasPrefix("gbsnap: "))
         #expect(unknown.stderr.contains("fx"), "no did-you-mean: \(unknown.stderr)")
         #expect(unknown.stderr.split(separator: "\n").count == 1)
 
-        let empty = try gbsnap(["trend", "fx", "--since", "2000-01-01T00:00:00Z", "--until", "2000-01-02T00:00:00Z"], store: store)
+        let empty = try await gbsnap(["trend", "fx", "--since", "2000-01-01T00:00:00Z", "--until", "2000-01-02T00:00:00Z"], store: store)
         #expect(empty.status == 1)
         #expect(empty.stderr.contains("has no snapshot"), "\(empty.stderr)")
 
-        let bad = try gbsnap(["trend", "fx", "--since", "yesterday"], store: store)
+        let bad = try await gbsnap(["trend", "fx", "--since", "yesterday"], store: store)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--since \"yesterday\""))
     }

@@ -123,7 +123,7 @@ struct DaemonMetricsTests {
     }
 
     @Test("a full exposition with every family passes promtool check metrics", .enabled(if: Promtool.wanted))
-    func promtoolAcceptsEveryFamily() throws {
+    func promtoolAcceptsEveryFamily() async throws {
         let m = DaemonMetrics(version: "0.1.0")
         m.retainTargets(["order-api", "payment"])
         m.configLoaded(hash: String(repeating: "ab", count: 32))
@@ -144,18 +144,18 @@ struct DaemonMetricsTests {
             #expect(exposition.contains("# TYPE \(family.name) "), "\(family.name) missing")
             #expect(exposition.contains("# HELP \(family.name) \(family.help)"), "\(family.name) help")
         }
-        let (status, output) = try Promtool.checkMetrics(exposition)
+        let (status, output) = try await Promtool.checkMetrics(exposition)
         #expect(status == 0, "\(output)")
         #expect(!output.contains("problem"), "\(output)")
     }
 
     @Test("the example alert rules pass promtool test rules (docs/alerts)", .enabled(if: Promtool.wanted))
-    func alertRules() throws {
+    func alertRules() async throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let dir = repository.appendingPathComponent("docs/alerts").path
-        let check = try Subprocess.run(try Promtool.path(), ["check", "rules", dir + "/gbsnap.rules.yml"])
+        let check = try await Subprocess.run(try Promtool.path(), ["check", "rules", dir + "/gbsnap.rules.yml"])
         #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
-        let test = try Subprocess.run(try Promtool.path(), ["test", "rules", dir + "/gbsnap.rules.test.yml"])
+        let test = try await Subprocess.run(try Promtool.path(), ["test", "rules", dir + "/gbsnap.rules.test.yml"])
         #expect(test.status == 0, "\(test.stdoutText)\(test.stderr)")
         #expect(test.stdoutText.contains("SUCCESS"))
         // Every metric the rules use is one the daemon exposes.

@@ -27,7 +27,7 @@ struct CaptureCommandTests {
                 targets: [order-api]
                 kinds: [heap, vars]
             """)
-        let result = try gbsnap(["capture", "order-api", "--config", config, "--kinds", "goroutine,vars"])
+        let result = try await gbsnap(["capture", "order-api", "--config", config, "--kinds", "goroutine,vars"])
         #expect(result.status == 0, "\(result.stderr)")
         let id = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let entry = try #require(try Self.entries(store).first)
@@ -39,7 +39,7 @@ struct CaptureCommandTests {
         #expect(entry.status == .complete)
 
         // Without --kinds, the kinds of the schedule that captures the target.
-        let again = try gbsnap(["capture", "order-api", "--config", config, "--json"])
+        let again = try await gbsnap(["capture", "order-api", "--config", config, "--json"])
         #expect(again.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
         #expect((json?["kinds"] as? [String])?.sorted() == ["heap", "vars"])
@@ -53,7 +53,7 @@ struct CaptureCommandTests {
         defer { dir.cleanup() }
         let store = dir.path + "/store"
         let url = "http://fixture-user:s3cr3t-passw0rd@\(fixture.address)"
-        let result = try gbsnap(["capture", "--url", url, "--name", "adhoc", "--kinds", "vars,goroutine", "--label", "env=test",
+        let result = try await gbsnap(["capture", "--url", url, "--name", "adhoc", "--kinds", "vars,goroutine", "--label", "env=test",
                                  "--timeout", "20s", "--store", store])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.contains("s3cr3t") && !result.stderr.contains("s3cr3t"))
@@ -64,7 +64,7 @@ struct CaptureCommandTests {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(!String(decoding: bytes, as: UTF8.self).contains("s3cr3t"), "\(file) holds the password")
             if file.hasSuffix(".tar.gz") {
-                let members = try runCommand("/usr/bin/tar", ["-xzOf", path])
+                let members = try await runCommand("/usr/bin/tar", ["-xzOf", path])
                 #expect(members.status == 0)
                 #expect(!members.stdout.contains("s3cr3t"), "\(file) holds the password in a member")
                 #expect(!members.stdout.contains("fixture-user:"), "\(file) holds the user info")
@@ -73,11 +73,11 @@ struct CaptureCommandTests {
     }
 
     @Test("an unreachable URL: the snapshot is recorded as failed, its id printed, the reason warned, exit 1")
-    func unreachable() throws {
+    func unreachable() async throws {
         let dir = TemporaryDirectory("gbsnap-capture-down")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        let result = try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "down", "--kinds", "vars", "--store", store])
+        let result = try await gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "down", "--kinds", "vars", "--store", store])
         #expect(result.status == 1)
         let entry = try #require(try Self.entries(store).first)
         #expect(entry.status == .failed)
@@ -87,19 +87,19 @@ struct CaptureCommandTests {
     }
 
     @Test("usage errors exit 2; an unknown config target exits 1 naming the known ones")
-    func errors() throws {
+    func errors() async throws {
         let dir = TemporaryDirectory("gbsnap-capture-usage")
         defer { dir.cleanup() }
         let store = dir.path + "/store"
-        #expect(try gbsnap(["capture", "--store", store]).status == 2)
-        #expect(try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--store", store]).status == 2)
-        #expect(try gbsnap(["capture", "x", "--store", store]).status == 2)
-        let badKind = try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "n", "--kinds", "heap,nope", "--store", store])
+        #expect(try await gbsnap(["capture", "--store", store]).status == 2)
+        #expect(try await gbsnap(["capture", "--url", "http://127.0.0.1:1", "--store", store]).status == 2)
+        #expect(try await gbsnap(["capture", "x", "--store", store]).status == 2)
+        let badKind = try await gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "n", "--kinds", "heap,nope", "--store", store])
         #expect(badKind.status == 2)
         #expect(badKind.stderr.contains("unknown kind \"nope\""))
-        #expect(try gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "n", "--timeout", "-3s", "--store", store]).status == 2)
+        #expect(try await gbsnap(["capture", "--url", "http://127.0.0.1:1", "--name", "n", "--timeout", "-3s", "--store", store]).status == 2)
         let config = dir.file("c.yaml", "targets:\n  - name: a\n    url: http://127.0.0.1:1\n")
-        let unknown = try gbsnap(["capture", "zzz", "--config", config, "--store", store])
+        let unknown = try await gbsnap(["capture", "zzz", "--config", config, "--store", store])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("target \"zzz\" is not defined in \(config); known targets: a"))
     }

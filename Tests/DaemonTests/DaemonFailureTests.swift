@@ -65,7 +65,7 @@ struct DaemonFailureTests {
         let store = dir.path + "/store"
         var ids: [String] = []
         for time in ["2026-11-26T02:00:00Z", "2026-11-27T02:00:00Z"] {
-            let r = try gbsnap(["import", Samples.path("go1.27/vars-a.json"), "--target", "alpha", "--taken-at", time], environment: ["GBSNAP_STORE": store])
+            let r = try await gbsnap(["import", Samples.path("go1.27/vars-a.json"), "--target", "alpha", "--taken-at", time], environment: ["GBSNAP_STORE": store])
             ids.append(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         // Keep only the first snapshot's catalog line: the second is what a kill -9 between rename and append leaves.
@@ -84,7 +84,7 @@ struct DaemonFailureTests {
         let adopted = daemon.stderr.split(separator: "\n").filter { $0.contains("adopted a snapshot missing from the catalog") }
         #expect(adopted.count == 1)
         #expect(adopted.first?.contains("id=\(ids[1])") == true)
-        #expect(try gbsnap(["verify"], environment: ["GBSNAP_STORE": store]).status == 0)
+        #expect(try await gbsnap(["verify"], environment: ["GBSNAP_STORE": store]).status == 0)
     }
 
     @Test("a target that goes down keeps getting failed snapshots, logged once when it starts failing")

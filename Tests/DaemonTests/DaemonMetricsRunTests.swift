@@ -118,7 +118,7 @@ struct DaemonMetricsRunTests {
         #expect(Self.value(exposition, "gbsnap_config_info{sha256=\"\(hasher.finalizeHex())\"}") == 1)
 
         if Promtool.wanted {
-            let (status, output) = try Promtool.checkMetrics(exposition)
+            let (status, output) = try await Promtool.checkMetrics(exposition)
             #expect(status == 0, "\(output)")
         }
         let health = try HTTPProbe.request(port: port, path: "/healthz")
@@ -126,7 +126,7 @@ struct DaemonMetricsRunTests {
         #expect(health.body == "ok\n")
 
         // gbsnap status, beside the running daemon, fails on the down target.
-        let status = try gbsnap(["status", "--config", configPath])
+        let status = try await gbsnap(["status", "--config", configPath])
         #expect(status.status == 1, "\(status.stdout)\(status.stderr)")
         #expect(status.stdout.contains("down"))
 
@@ -236,15 +236,15 @@ struct DaemonMetricsRunTests {
     }
 
     @Test("gbsnap config check names the metrics address, and refuses a bad one at its line and column")
-    func configCheck() throws {
+    func configCheck() async throws {
         let dir = TemporaryDirectory("gbsnap-config-metrics")
         defer { dir.cleanup() }
         let good = dir.file("good.yaml", "metrics_listen: 127.0.0.1:9464\ntargets:\n  - name: a\n    url: http://127.0.0.1:1\n")
-        let ok = try gbsnap(["config", "check", good])
+        let ok = try await gbsnap(["config", "check", good])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout == "\(good): OK: 1 target, 0 schedules, no retention, metrics on 127.0.0.1:9464\n")
         let bad = dir.file("bad.yaml", "targets:\n  - name: a\n    url: http://127.0.0.1:1\nmetrics_listen: localhost\n")
-        let refused = try gbsnap(["config", "check", bad])
+        let refused = try await gbsnap(["config", "check", bad])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("\(bad):4:17: metrics_listen \"localhost\" has no port; write HOST:PORT, e.g. 127.0.0.1:9464"), "\(refused.stderr)")
     }

@@ -260,7 +260,7 @@ struct DaemonRunTests {
         let listener = try NotifySocketListener()
         defer { listener.stop() }
         let first = try await Self.startDaemon(configPath: configPath, listener: listener)
-        let second = try gbsnap(["run", "--config", configPath])
+        let second = try await gbsnap(["run", "--config", configPath])
         #expect(second.status == 1)
         #expect(second.stderr.contains("store \(store) is already served by gbsnap daemon pid \(first.pid)"))
         first.signal(SIGTERM)
@@ -274,21 +274,21 @@ struct DaemonRunTests {
     }
 
     @Test("an invalid config at start: exit 1 with file:line:column, READY=1 never sent")
-    func invalidConfigAtStart() throws {
+    func invalidConfigAtStart() async throws {
         let dir = TemporaryDirectory("gbsnap-daemon-badconfig")
         defer { dir.cleanup() }
         let configPath = dir.file("bad.yaml", "targets:\n  - name: alpha\n    url: not a url\n")
         let listener = try NotifySocketListener()
         defer { listener.stop() }
-        let result = try gbsnap(["run", "--config", configPath, "--store", dir.path + "/store"], environment: ["NOTIFY_SOCKET": listener.address])
+        let result = try await gbsnap(["run", "--config", configPath, "--store", dir.path + "/store"], environment: ["NOTIFY_SOCKET": listener.address])
         #expect(result.status == 1)
         #expect(result.stderr.contains("bad.yaml:3:"))
         #expect(!listener.assignments.contains("READY=1"))
     }
 
     @Test("--grace-period must be a duration (usage error, exit 2)")
-    func badGracePeriod() throws {
-        let result = try gbsnap(["run", "--config", "/nonexistent.yaml", "--grace-period", "soon"])
+    func badGracePeriod() async throws {
+        let result = try await gbsnap(["run", "--config", "/nonexistent.yaml", "--grace-period", "soon"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--grace-period \"soon\""))
     }

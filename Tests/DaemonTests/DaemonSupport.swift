@@ -1,4 +1,5 @@
 import Foundation
+import GBSnapTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,16 +27,16 @@ struct CommandResult {
 
 /// Runs `tool` to completion with output in files (no pipe can fill up).
 @discardableResult
-func runCommand(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> CommandResult {
+func runCommand(_ tool: String, _ args: [String], environment: [String: String] = [:]) async throws -> CommandResult {
     let process = try SpawnedProcess(tool, args, environment: environment)
-    let status = process.waitForExit()
+    let status = try await offCooperativePool { process.waitForExit() }
     return CommandResult(status: status, stdout: process.stdout, stderr: process.stderr)
 }
 
 /// Runs gbsnap.
 @discardableResult
-func gbsnap(_ args: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    try runCommand(GBSnapExecutable.path, args, environment: environment)
+func gbsnap(_ args: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    try await runCommand(GBSnapExecutable.path, args, environment: environment)
 }
 
 /// A child process whose stdout and stderr go to files that can be read while it runs.

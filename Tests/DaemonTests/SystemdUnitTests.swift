@@ -9,14 +9,14 @@ struct SystemdUnitTests {
         .deletingLastPathComponent().appendingPathComponent("systemd/gbsnap.service").path
 
     @Test("systemd-analyze verify accepts the unit (with its ExecStart binary present)")
-    func verify() throws {
+    func verify() async throws {
         let dir = TemporaryDirectory("gbsnap-unit")
         defer { dir.cleanup() }
         let text = try String(contentsOfFile: Self.unitPath, encoding: .utf8)
         let binary = dir.path + "/gbsnap"
         try FileManager.default.copyItem(atPath: GBSnapExecutable.path, toPath: binary)
         let unit = dir.file("gbsnap.service", text.replacingOccurrences(of: "/usr/local/bin/gbsnap", with: binary))
-        let result = try runCommand("/usr/bin/systemd-analyze", ["verify", unit])
+        let result = try await runCommand("/usr/bin/systemd-analyze", ["verify", unit])
         #expect(result.status == 0, "systemd-analyze verify: \(result.stderr)")
         #expect(!result.stderr.contains("gbsnap.service"), "warnings about the unit: \(result.stderr)")
     }

@@ -89,7 +89,7 @@ struct TriggerRunTests {
                 params: { stacks_goroutine_limit: \(base + 60), stacks_over_limit: downgrade }
             """))
         // The snapshot before the firing: a manual capture.
-        let manual = try gbsnap(["capture", "alpha", "--config", configPath, "--kinds", "vars", "--json"])
+        let manual = try await gbsnap(["capture", "alpha", "--config", configPath, "--kinds", "vars", "--json"])
         #expect(manual.status == 0, "\(manual.stderr)")
         let before = try #require(DaemonRunTests.entries(store).first)
 
@@ -140,13 +140,13 @@ struct TriggerRunTests {
         #expect(!DaemonRunTests.entries(store).contains { $0.target == "gone" })
 
         // `list --schedule 'trigger/*'` finds it.
-        let listed = try gbsnap(["list", "--store", store, "--schedule", "trigger/*"])
+        let listed = try await gbsnap(["list", "--store", store, "--schedule", "trigger/*"])
         #expect(listed.status == 0)
         #expect(listed.stdout.contains(entry.id))
         #expect(!listed.stdout.contains(before.id))
 
         // `show` says why it was taken and what to diff it with.
-        let shown = try gbsnap(["show", "--store", store, entry.id])
+        let shown = try await gbsnap(["show", "--store", store, entry.id])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("trigger    pileup: goroutines \(Int(trigger.observed)) from pprof_index at "), "\(shown.stdout)")
         #expect(shown.stdout.contains("before: \(before.id)  (gbsnap diff \(before.id) \(entry.id))"))

@@ -19,7 +19,7 @@ enum ProfileDiffSupport {
     static func pprofTop(
         base: String?, current: String, sampleIndex: SampleIndexSelector?, unit: String,
         granularity: ProfileDiffGranularity, baseFlag: String = "-diff_base"
-    ) throws -> GoPprof.Top {
+    ) async throws -> GoPprof.Top {
         var args: [String] = []
         switch unit {
         case "bytes": args.append("-unit=B")
@@ -30,7 +30,7 @@ enum ProfileDiffSupport {
         if let sampleIndex { args.append("-sample_index=\(sampleIndex)") }
         if let base { args.append("\(baseFlag)=\(base)") }
         args.append(current)
-        return try GoPprof.top(args)
+        return try await GoPprof.top(args)
     }
 
     static func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
@@ -143,11 +143,11 @@ enum ProfileDiffSupport {
     ]
 
     @Test(arguments: cases)
-    func perFunctionNumbersEqualGoToolPprof(_ c: Case) throws {
+    func perFunctionNumbersEqualGoToolPprof(_ c: Case) async throws {
         let base = try ProfileDiffSupport.profile(c.base)
         let current = try ProfileDiffSupport.profile(c.current)
         let diff = try ProfileDiff.compute(base: base, current: current, sampleIndex: c.sampleIndex, granularity: c.granularity)
-        let top = try ProfileDiffSupport.pprofTop(
+        let top = try await ProfileDiffSupport.pprofTop(
             base: ProfileDiffSupport.path(c.base), current: ProfileDiffSupport.path(c.current),
             sampleIndex: c.sampleIndex, unit: diff.sampleType.unit, granularity: c.granularity)
         ProfileDiffSupport.expectAgreement(diff, top, c.testDescription)
@@ -156,7 +156,7 @@ enum ProfileDiffSupport {
     }
 
     @Test(arguments: [(UInt64(11), UInt64(12), ProfileDiffGranularity.functions), (21, 22, .lines), (31, 32, .functions)])
-    func syntheticProfilesAgreeWithGoToolPprof(seedA: UInt64, seedB: UInt64, granularity: ProfileDiffGranularity) throws {
+    func syntheticProfilesAgreeWithGoToolPprof(seedA: UInt64, seedB: UInt64, granularity: ProfileDiffGranularity) async throws {
         let a = ProfileDiffSupport.synthetic(seed: seedA, samples: 3000)
         let b = ProfileDiffSupport.synthetic(seed: seedB, samples: 4000)
         let pathA = try ProfileDiffSupport.temporaryFile("syn-\(seedA).pb.gz", ProfileEncoder.encode(a))
@@ -168,7 +168,7 @@ enum ProfileDiffSupport {
         for index in [nil, SampleIndexSelector.index(0), .name("alloc_space")] {
             let diff = try ProfileDiff.compute(base: a, current: b, sampleIndex: index, granularity: granularity)
             #expect(diff.entries.contains { $0.name == "[synthetic]" } || granularity == .lines)
-            let top = try ProfileDiffSupport.pprofTop(
+            let top = try await ProfileDiffSupport.pprofTop(
                 base: pathA, current: pathB, sampleIndex: index, unit: diff.sampleType.unit, granularity: granularity)
             ProfileDiffSupport.expectAgreement(diff, top, "synthetic \(seedA)→\(seedB) \(index?.description ?? "default")")
         }
@@ -176,7 +176,7 @@ enum ProfileDiffSupport {
 
     /// `-base` merges identical stacks into one `b - a` sample; per-row numbers are the same as
     /// with `-diff_base` (only pprof's percentage base differs).
-    @Test func perFunctionNumbersAlsoEqualGoToolPprofWithBase() throws {
+    @Test func perFunctionNumbersAlsoEqualGoToolPprofWithBase() async throws {
         let a = ProfileDiffSupport.synthetic(seed: 51, samples: 2000)
         let b = ProfileDiffSupport.synthetic(seed: 52, samples: 2500)
         let pathA = try ProfileDiffSupport.temporaryFile("base-51.pb.gz", ProfileEncoder.encode(a))
@@ -192,14 +192,14 @@ enum ProfileDiffSupport {
         ]
         for (base, current, basePath, currentPath) in pairs {
             let diff = try ProfileDiff.compute(base: base, current: current)
-            let top = try ProfileDiffSupport.pprofTop(
+            let top = try await ProfileDiffSupport.pprofTop(
                 base: basePath, current: currentPath, sampleIndex: nil, unit: diff.sampleType.unit,
                 granularity: .functions, baseFlag: "-base")
             ProfileDiffSupport.expectAgreement(diff, top, "-base \(currentPath)")
         }
     }
 
-    @Test func theMergedDiffProfileShowsTheSameTableInGoToolPprof() throws {
+    @Test func theMergedDiffProfileShowsTheSameTableInGoToolPprof() async throws {
         let base = try ProfileDiffSupport.profile("go1.27/heap-gc-a.pb.gz")
         let current = try ProfileDiffSupport.profile("go1.27/heap-gc-b.pb.gz")
         let merged = try DiffProfileBuilder.build(base: base, current: current)
@@ -208,7 +208,7 @@ enum ProfileDiffSupport {
         defer { try? FileManager.default.removeItem(atPath: path) }
         for index in [SampleIndexSelector.name("inuse_space"), .name("alloc_objects")] {
             let diff = try ProfileDiff.compute(base: base, current: current, sampleIndex: index)
-            let top = try ProfileDiffSupport.pprofTop(
+            let top = try await ProfileDiffSupport.pprofTop(
                 base: nil, current: path, sampleIndex: index, unit: diff.sampleType.unit, granularity: .functions)
             ProfileDiffSupport.expectAgreement(diff, top, "merged \(index)")
             #expect(top.total == diff.totalA)
@@ -231,14 +231,14 @@ enum ProfileDiffSupport {
         #expect(merged.timeNanos == recorded.timeNanos)
     }
 
-    @Test func theMergedDiffProfileOfSyntheticProfilesShowsTheSameTable() throws {
+    @Test func theMergedDiffProfileOfSyntheticProfilesShowsTheSameTable() async throws {
         let a = ProfileDiffSupport.synthetic(seed: 41, samples: 2000)
         let b = ProfileDiffSupport.synthetic(seed: 42, samples: 2000)
         let merged = try DiffProfileBuilder.build(base: a, current: b)
         let path = try ProfileDiffSupport.temporaryFile("merged-syn.pb.gz", ProfileEncoder.encode(merged))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let diff = try ProfileDiff.compute(base: a, current: b, granularity: .lines)
-        let top = try ProfileDiffSupport.pprofTop(base: nil, current: path, sampleIndex: nil, unit: "bytes", granularity: .lines)
+        let top = try await ProfileDiffSupport.pprofTop(base: nil, current: path, sampleIndex: nil, unit: "bytes", granularity: .lines)
         ProfileDiffSupport.expectAgreement(diff, top, "merged synthetic")
     }
 }

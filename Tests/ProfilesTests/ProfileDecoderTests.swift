@@ -93,9 +93,9 @@ enum ProfileTestSupport {
     }
 
     @Test(arguments: ProfileTestSupport.profileFiles)
-    func agreesWithGoToolPprofRaw(file: String) throws {
+    func agreesWithGoToolPprofRaw(file: String) async throws {
         let profile = try decoder.decode(ProfileTestSupport.bytes(file))
-        let raw = try GoPprof.output(["-raw", ProfileTestSupport.samples.appendingPathComponent(file).path])
+        let raw = try await GoPprof.output(["-raw", ProfileTestSupport.samples.appendingPathComponent(file).path])
         let rows = ProfileTestSupport.rawSamples(raw)
         // pprof drops samples whose values are all zero and samples without a stack.
         let shown = ProfileTestSupport.shownByPprof(profile.samples)
@@ -113,11 +113,11 @@ enum ProfileTestSupport {
         #expect(try decoder.decode(ProfileEncoder.encode(profile, compressed: false)) == profile)
     }
 
-    @Test func goToolPprofReadsWhatTheEncoderWrites() throws {
+    @Test func goToolPprofReadsWhatTheEncoderWrites() async throws {
         let profile = Self.handMade()
         let url = try ProfileTestSupport.temporaryFile("encoded.pb.gz", try ProfileEncoder.encode(profile))
         defer { try? FileManager.default.removeItem(at: url) }
-        let raw = try GoPprof.output(["-raw", url.path])
+        let raw = try await GoPprof.output(["-raw", url.path])
         let rows = ProfileTestSupport.rawSamples(raw)
         #expect(rows.map(\.values) == ProfileTestSupport.shownByPprof(profile.samples).map(\.values))
         #expect(rows.count == 2)

@@ -18,23 +18,23 @@ struct ReportBrowserTests {
         var exportA: String { "\(tmp.path)/a" }
         var exportB: String { "\(tmp.path)/b" }
 
-        init() throws {
+        init() async throws {
             let store = "\(tmp.path)/store"
             var ids: [String] = []
             for (side, at) in [("a", "2026-11-27T02:00:00Z"), ("b", "2026-11-27T02:01:05Z")] {
                 let files = ["heap-gc-\(side).pb.gz", "goroutine-\(side).pb.gz", "goroutine-\(side).debug2.txt", "vars-\(side).json"]
-                ids.append(try Self.gbsnap(["import"] + files.map { Samples.path("go1.27/\($0)") }
+                ids.append(try await Self.gbsnap(["import"] + files.map { Samples.path("go1.27/\($0)") }
                     + ["--target", "svc", "--taken-at", at, "--store", store]).trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            _ = try Self.gbsnap(["diff", ids[0], ids[1], "--format", "html", "-o", html, "--store", store])
-            _ = try Self.gbsnap(["export", ids[0], "-o", exportA, "--store", store])
-            _ = try Self.gbsnap(["export", ids[1], "-o", exportB, "--store", store])
+            _ = try await Self.gbsnap(["diff", ids[0], ids[1], "--format", "html", "-o", html, "--store", store])
+            _ = try await Self.gbsnap(["export", ids[0], "-o", exportA, "--store", store])
+            _ = try await Self.gbsnap(["export", ids[1], "-o", exportB, "--store", store])
         }
 
-        static func gbsnap(_ args: [String]) throws -> String {
+        static func gbsnap(_ args: [String]) async throws -> String {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let binary = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
-            let r = try Subprocess.run(binary, args)
+            let r = try await Subprocess.run(binary, args)
             guard r.status == 0 else { throw GBSnapFailure(description: "gbsnap \(args.joined(separator: " ")) failed: \(r.stderr)") }
             return r.stdoutText
         }
@@ -42,30 +42,30 @@ struct ReportBrowserTests {
 
     /// A function's flat and cum as `go tool pprof -top` computes them (raw, `-unit=B` for bytes), in the report's
     /// scaled text (``ValueFormatter`` is pprof's ScaledLabel, checked in DiffTests); deltas signed.
-    static func pprof(_ arguments: [String], function: String, unit: String, signed: Bool = false) throws -> (flat: String, cum: String) {
-        let row = try GoPprof.top((unit == "bytes" ? ["-unit=B"] : []) + arguments).rows[function] ?? (0, 0)
+    static func pprof(_ arguments: [String], function: String, unit: String, signed: Bool = false) async throws -> (flat: String, cum: String) {
+        let row = try await GoPprof.top((unit == "bytes" ? ["-unit=B"] : []) + arguments).rows[function] ?? (0, 0)
         return (ValueFormatter.format(row.flat, unit: unit, signed: signed), ValueFormatter.format(row.cum, unit: unit, signed: signed))
     }
 
     /// Runs the browser check; returns its output, recording a failure with everything it printed.
     @discardableResult
-    static func check(_ arguments: [String]) throws -> String {
-        let r = try Subprocess.run("/usr/bin/python3", [checker] + arguments)
+    static func check(_ arguments: [String]) async throws -> String {
+        let r = try await Subprocess.run("/usr/bin/python3", [checker] + arguments)
         #expect(r.status == 0, "the browser check failed (install chromium chromium-driver python3-selenium with scripts/setup, or skip this suite with --skip ReportBrowserTests):\n\(r.stdoutText)\n\(r.stderr)")
         return r.stdoutText
     }
 
     @Test("flame graphs draw; hovering a frame shows go tool pprof's numbers; zoom, search, toggles, sorting work; no network, no console errors")
-    func interactive() throws {
-        let report = try Report(); defer { report.tmp.cleanup() }
+    func interactive() async throws {
+        let report = try await Report(); defer { report.tmp.cleanup() }
         let heapA = "\(report.exportA)/heap.pb.gz", heapB = "\(report.exportB)/heap.pb.gz"
-        let a = try Self.pprof([heapA], function: "main.retainBuffers", unit: "bytes")
-        let b = try Self.pprof([heapB], function: "main.retainBuffers", unit: "bytes")
-        let d = try Self.pprof(["-diff_base=\(heapA)", heapB], function: "main.retainBuffers", unit: "bytes", signed: true)
-        let goroutinesA = try Self.pprof(["\(report.exportA)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
-        let goroutinesB = try Self.pprof(["\(report.exportB)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
+        let a = try await Self.pprof([heapA], function: "main.retainBuffers", unit: "bytes")
+        let b = try await Self.pprof([heapB], function: "main.retainBuffers", unit: "bytes")
+        let d = try await Self.pprof(["-diff_base=\(heapA)", heapB], function: "main.retainBuffers", unit: "bytes", signed: true)
+        let goroutinesA = try await Self.pprof(["\(report.exportA)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
+        let goroutinesB = try await Self.pprof(["\(report.exportB)/goroutine.pb.gz"], function: "main.leakyWorker", unit: "count")
         // The two growing allocation sites are leaves, so the matched share of B is their flat sum in bytes.
-        let raw = try GoPprof.top(["-unit=B", heapB])
+        let raw = try await GoPprof.top(["-unit=B", heapB])
         let matchedB = (raw.rows["main.retainBuffers"]?.flat ?? -1) + (raw.rows["main.makeRecords"]?.flat ?? -1)
         let formats: [[Any]] = [(1536, "bytes", false), (-5_780_000, "bytes", false), (13_943_462, "bytes", true),
                                 (1_000_000_000, "nanoseconds", false), (364_530, "nanoseconds", true), (12, "count", true), (0, "bytes", true)]
@@ -89,14 +89,14 @@ struct ReportBrowserTests {
         var args = [report.html, expectPath]
         // `GBSNAP_SCREENSHOT=docs/images/diff-report.png` refreshes the picture in docs/diff.md.
         if let shot = ProcessInfo.processInfo.environment["GBSNAP_SCREENSHOT"], !shot.isEmpty { args += ["--screenshot", shot] }
-        let out = try Self.check(args)
+        let out = try await Self.check(args)
         #expect(out.contains("all checks passed"), "\(out)")
     }
 
     @Test("without JavaScript the headline and the tables still read, and the flame graph says why it is missing")
-    func withoutJavaScript() throws {
-        let report = try Report(); defer { report.tmp.cleanup() }
-        let out = try Self.check([report.html, "--nojs"])
+    func withoutJavaScript() async throws {
+        let report = try await Report(); defer { report.tmp.cleanup() }
+        let out = try await Self.check([report.html, "--nojs"])
         #expect(out.contains("all checks passed"), "\(out)")
     }
 }
@@ -116,12 +116,12 @@ extension ReportBrowserTests {
             }
             _ = try await fixture.get("/grow?mb=4&site=records")
             _ = try await fixture.get("/leak?kind=chanrecv&n=10")
-            _ = try Report.gbsnap(["capture", "--url", fixture.baseURL, "--name", "fx", "--kinds", "heap,stacks,vars", "--store", store])
+            _ = try await Report.gbsnap(["capture", "--url", fixture.baseURL, "--name", "fx", "--kinds", "heap,stacks,vars", "--store", store])
         }
         _ = fixture.stop()
         let html = "\(tmp.path)/trend.html"
-        _ = try Report.gbsnap(["trend", "fx", "--format", "html", "-o", html, "--store", store])
-        let json = try Report.gbsnap(["trend", "fx", "--format", "json", "--store", store])
+        _ = try await Report.gbsnap(["trend", "fx", "--format", "html", "-o", html, "--store", store])
+        let json = try await Report.gbsnap(["trend", "fx", "--format", "json", "--store", store])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let growers = report["growers"] as? [[String: Any]] ?? []
         let series = report["series"] as? [String: Any] ?? [:]
@@ -131,7 +131,7 @@ extension ReportBrowserTests {
         let expect: [String: Any] = ["growers": [first], "charts": charts, "points": 8, "restarts": 1]
         let expectPath = "\(tmp.path)/expect.json"
         try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: expectPath))
-        let r = try Subprocess.run("/usr/bin/python3", [Self.trendChecker, html, expectPath])
+        let r = try await Subprocess.run("/usr/bin/python3", [Self.trendChecker, html, expectPath])
         #expect(r.status == 0 && r.stdoutText.contains("all checks passed"), "\(r.stdoutText)\n\(r.stderr)")
     }
 }
@@ -140,17 +140,17 @@ extension ReportBrowserTests {
     static let traceChecker = URL(fileURLWithPath: checker).deletingLastPathComponent().appendingPathComponent("check_trace.py").path
 
     @Test("the execution-trace section shows its headline, the table of both summaries and bars of where the time went, offline")
-    func traceSection() throws {
+    func traceSection() async throws {
         let tmp = TemporaryDirectory("gbsnap-trace-browser"); defer { tmp.cleanup() }
         let store = "\(tmp.path)/store"
         let trace = Samples.path("go1.27/trace-1s.bin")
-        let a = try Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:00:00Z", "--store", store])
+        let a = try await Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:00:00Z", "--store", store])
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let b = try Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:01:00Z", "--store", store])
+        let b = try await Report.gbsnap(["import", trace, "--target", "t", "--taken-at", "2026-11-27T02:01:00Z", "--store", store])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let html = "\(tmp.path)/report.html"
-        _ = try Report.gbsnap(["diff", a, b, "--format", "html", "-o", html, "--store", store])
-        let json = try Report.gbsnap(["diff", a, b, "--format", "json", "--store", store])
+        _ = try await Report.gbsnap(["diff", a, b, "--format", "html", "-o", html, "--store", store])
+        let json = try await Report.gbsnap(["diff", a, b, "--format", "json", "--store", store])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let summary = try #require((report["trace"] as? [String: Any])?["b"] as? [String: Any])
         let gc = try #require((summary["gc"] as? [String: Any])?["count"] as? Int)
@@ -165,7 +165,7 @@ extension ReportBrowserTests {
         ]
         let expectPath = "\(tmp.path)/expect.json"
         try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: expectPath))
-        let r = try Subprocess.run("/usr/bin/python3", [Self.traceChecker, html, expectPath])
+        let r = try await Subprocess.run("/usr/bin/python3", [Self.traceChecker, html, expectPath])
         #expect(r.status == 0 && r.stdoutText.contains("all checks passed"), "\(r.stdoutText)\n\(r.stderr)")
     }
 }

@@ -4,16 +4,16 @@ import S3
 import Testing
 
 /// A CA and a server certificate for 127.0.0.1 signed by it, made with openssl.
-private func makeCertificates(in dir: String) throws -> (ca: String, cert: String, key: String) {
-    func openssl(_ args: [String]) throws {
-        let result = try Subprocess.run("/usr/bin/openssl", args)
+private func makeCertificates(in dir: String) async throws -> (ca: String, cert: String, key: String) {
+    func openssl(_ args: [String]) async throws {
+        let result = try await Subprocess.run("/usr/bin/openssl", args)
         guard result.status == 0 else { throw MotoError(message: "openssl \(args.joined(separator: " ")) failed: \(result.stderr)") }
     }
-    try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem", "-days", "2",
+    try await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem", "-days", "2",
                  "-subj", "/CN=gbsnap test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-    try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr", "-subj", "/CN=127.0.0.1"])
+    try await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr", "-subj", "/CN=127.0.0.1"])
     try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".write(toFile: "\(dir)/ext.cnf", atomically: true, encoding: .utf8)
-    try openssl(["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
+    try await openssl(["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
                  "-out", "\(dir)/server.pem", "-days", "2", "-extfile", "\(dir)/ext.cnf"])
     return ("\(dir)/ca.pem", "\(dir)/server.pem", "\(dir)/server.key")
 }
@@ -24,7 +24,7 @@ struct S3TLSTests {
     func privateCA() async throws {
         let tmp = TemporaryDirectory("s3-tls")
         defer { tmp.cleanup() }
-        let files = try makeCertificates(in: tmp.path)
+        let files = try await makeCertificates(in: tmp.path)
         let moto = try await MotoServer.start(tls: (files.cert, files.key, files.ca))
         defer { moto.stop() }
 

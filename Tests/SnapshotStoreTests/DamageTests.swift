@@ -95,7 +95,7 @@ import Testing
         #expect(try store.list().count == 2)
     }
 
-    @Test func tornCatalogTailIsIgnoredAndCutByTheNextWriter() throws {
+    @Test func tornCatalogTailIsIgnoredAndCutByTheNextWriter() async throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let (store, _, _) = try storeWithTwoSnapshots(tmp)
         let shard = "\(tmp.path)/store/catalog/api.jsonl"
@@ -127,7 +127,7 @@ import Testing
         #expect(try store.list().count == 1)
     }
 
-    @Test func exportRefusesMembersThatEscape() throws {
+    @Test func exportRefusesMembersThatEscape() async throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         // Hostile archives made by Python's tarfile (not by gbsnap).
@@ -149,12 +149,7 @@ import Testing
         let scriptPath = tmp.file("mk.py", script)
         for kind in ["dotdot", "absolute", "nested", "symlink", "device"] {
             let archive = "\(tmp.path)/\(kind).tar.gz"
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", scriptPath, kind, archive]
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            #expect(try await Subprocess.run("/usr/bin/env", ["python3", scriptPath, kind, archive]).status == 0)
             let out = "\(tmp.path)/out-\(kind)"
             do {
                 let snapshot = try store.resolve(archive)
@@ -170,7 +165,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/gbsnap-escaped-abs.txt"))
     }
 
-    @Test func notAnArchiveIsNamedAsSuch() throws {
+    @Test func notAnArchiveIsNamedAsSuch() async throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let store = try SnapshotStore(root: "\(tmp.path)/store")
         let garbage = tmp.file("garbage.tar.gz", "this is not an archive at all")
@@ -186,10 +181,7 @@ import Testing
         }
         // A tar.gz made by someone else, without a manifest first.
         let plain = "\(tmp.path)/plain.tar.gz"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/tar")
-        p.arguments = ["czf", plain, "-C", tmp.path, "garbage.tar.gz"]
-        try p.run(); p.waitUntilExit()
+        #expect(try await Subprocess.run("/bin/tar", ["czf", plain, "-C", tmp.path, "garbage.tar.gz"]).status == 0)
         do {
             _ = try store.resolve(plain)
             Issue.record("resolving a foreign archive succeeded")
@@ -198,12 +190,12 @@ import Testing
         }
     }
 
-    @Test func fullDiskLeavesNoPartialSnapshotAndTheCatalogUnchanged() throws {
+    @Test func fullDiskLeavesNoPartialSnapshotAndTheCatalogUnchanged() async throws {
         let tmp = TemporaryDirectory(); defer { tmp.cleanup() }
         let mountPoint = "\(tmp.path)/small"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        try run("/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint])
-        defer { try? run("/bin/umount", [mountPoint]) }
+        try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint])
+        defer { _ = try? Subprocess.runBlocking("/bin/umount", [mountPoint]) }
         let store = try SnapshotStore(root: "\(mountPoint)/store")
         let first = try store.importFiles([ImportFile(path: Samples.path("go1.19/vars-a.json"), kind: .vars)], target: "api", takenAt: Date())
         let shardBefore = try SystemIO.readFile("\(mountPoint)/store/catalog/api.jsonl")
@@ -223,7 +215,7 @@ import Testing
         #expect(regularFiles(under: "\(mountPoint)/store/snapshots").count == 1)
 
         // Read-only store: a clear error, nothing changes.
-        try run("/bin/mount", ["-o", "remount,ro", mountPoint])
+        try await run("/bin/mount", ["-o", "remount,ro", mountPoint])
         do {
             _ = try store.importFiles([ImportFile(path: Samples.path("go1.19/vars-a.json"), kind: .vars)], target: "api", takenAt: Date())
             Issue.record("import into a read-only store succeeded")
@@ -233,14 +225,10 @@ import Testing
         #expect(try store.list() == [first])
     }
 
-    func run(_ tool: String, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw StoreError(.io, "\(tool) \(args.joined(separator: " ")) failed with status \(p.terminationStatus) (these tests run as root, as CI does)")
+    func run(_ tool: String, _ args: [String]) async throws {
+        let r = try await Subprocess.run(tool, args)
+        guard r.status == 0 else {
+            throw StoreError(.io, "\(tool) \(args.joined(separator: " ")) failed with status \(r.status): \(r.stderr) (these tests run as root, as CI does)")
         }
     }
 }

@@ -117,7 +117,7 @@ import Testing
         #expect(SystemIO.fileSize(f.store.removalIntentPath) == nil)
     }
 
-    @Test func anUnreadableIntentIsDroppedWithoutRemovingAnything() throws {
+    @Test func anUnreadableIntentIsDroppedWithoutRemovingAnything() async throws {
         let f = try PruneFixture(); defer { f.cleanup() }
         let entries = try hourly("2026-11-25", 0...2).map { try f.add("api", $0) }
         try SystemIO.writeFileAtomically(f.store.removalIntentPath, bytes: Array("{\"entries\":[{\"id\":".utf8))
@@ -152,7 +152,12 @@ import Testing
 
     /// Runs gbsnap to completion, noting when (seconds after start) a removal intent first
     /// appeared in `store`, when it was last seen, and when the process ended.
-    static func runWatchingIntent(_ binary: String, _ args: [String], store: String) throws
+    static func runWatchingIntent(_ binary: String, _ args: [String], store: String) async throws
+        -> (Int32, String, (intentSeen: Double?, intentLastSeen: Double?, total: Double)) {
+        try await offCooperativePool { try runWatchingIntentBlocking(binary, args, store: store) }
+    }
+
+    private static func runWatchingIntentBlocking(_ binary: String, _ args: [String], store: String) throws
         -> (Int32, String, (intentSeen: Double?, intentLastSeen: Double?, total: Double)) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
@@ -184,17 +189,9 @@ import Testing
     }
 
     /// Runs gbsnap to completion; returns its exit status and stdout.
-    static func run(_ binary: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ binary: String, _ args: [String]) async throws -> (Int32, String) {
+        let r = try await Subprocess.run(binary, args)
+        return (r.status, r.stdoutText)
     }
 
     /// 3 targets x 800 half-hourly snapshots (2,400). The archives are written the way the
@@ -238,7 +235,7 @@ import Testing
     static let now = "2026-10-18T00:00:00Z"
     static let rule = ["--keep-hourly", "24", "--keep-daily", "5", "--now", now]
 
-    @Test func killedPrunesLeaveACompleteCatalogAndTheNextPruneOrVerifyFinishes() throws {
+    @Test func killedPrunesLeaveACompleteCatalogAndTheNextPruneOrVerifyFinishes() async throws {
         let binary = try Self.gbsnapBinary()
         let tmp = TemporaryDirectory("gbsnap-prune-kill"); defer { tmp.cleanup() }
         let pristine = try Self.pristineStore("\(tmp.path)/pristine")
@@ -252,7 +249,7 @@ import Testing
         // One uninterrupted run, to learn when the removal starts (its intent appears) and ends.
         let reference = "\(tmp.path)/reference"
         try FileManager.default.copyItem(atPath: pristine.root, toPath: reference)
-        let (status, output, timing) = try Self.runWatchingIntent(binary, ["prune", "--store", reference] + Self.rule, store: reference)
+        let (status, output, timing) = try await Self.runWatchingIntent(binary, ["prune", "--store", reference] + Self.rule, store: reference)
         #expect(status == 0)
         #expect(output.contains("removed \(2400 - expectedKeep.count) snapshots, freed "))
         #expect(Set(try SnapshotStore(root: reference, create: false).list().map(\.id)) == expectedKeep)
@@ -265,23 +262,25 @@ import Testing
         for round in 0..<rounds {
             let dir = "\(tmp.path)/round-\(round)"
             try FileManager.default.copyItem(atPath: pristine.root, toPath: dir)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["prune", "--store", dir] + Self.rule
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
             let fraction = (Double(round / 2) + Double.random(in: 0..<1, using: &generator)) / Double(rounds / 2)
-            try p.run()
-            if round % 2 == 0 {
-                // Anywhere in the run: startup, reading the catalog, planning, removing.
-                usleep(UInt32(total * fraction * 1_000_000))
-            } else {
-                // Inside the removal: once the intent exists, somewhere in the time removing takes.
-                while p.isRunning && SystemIO.fileSize("\(dir)/.removal-intent.json") == nil { usleep(100) }
-                usleep(UInt32(removal * fraction * 1_000_000))
+            try await offCooperativePool { [dir, round] in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: binary)
+                p.arguments = ["prune", "--store", dir] + Self.rule
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                if round % 2 == 0 {
+                    // Anywhere in the run: startup, reading the catalog, planning, removing.
+                    usleep(UInt32(total * fraction * 1_000_000))
+                } else {
+                    // Inside the removal: once the intent exists, somewhere in the time removing takes.
+                    while p.isRunning && SystemIO.fileSize("\(dir)/.removal-intent.json") == nil { usleep(100) }
+                    usleep(UInt32(removal * fraction * 1_000_000))
+                }
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
             }
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
 
             // The state the kill left, read without taking the lock (which would finish the job).
             let store = try SnapshotStore(root: dir, create: false)
@@ -303,7 +302,7 @@ import Testing
                 #expect(report.isHealthy, "round \(round): \(report.problems.prefix(3))")
                 #expect(SystemIO.fileSize(store.removalIntentPath) == nil)
             }
-            let (again, _) = try Self.run(binary, ["prune", "--store", dir] + Self.rule)
+            let (again, _) = try await Self.run(binary, ["prune", "--store", dir] + Self.rule)
             #expect(again == 0, "round \(round)")
             let final = try store.list()
             #expect(Set(final.map(\.id)) == expectedKeep, "round \(round)")

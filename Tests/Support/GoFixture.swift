@@ -60,7 +60,7 @@ public final class GoFixture: @unchecked Sendable {
     }
 
     /// The fixture binary, built at most once per test process.
-    private static let builtBinary = Task<Build, any Error> { try build() }
+    private static let builtBinary = Task<Build, any Error> { try await offCooperativePool { try build() } }
 
     private static var sourceDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -114,7 +114,7 @@ public final class GoFixture: @unchecked Sendable {
         private var builds: [String: Task<Build, any Error>] = [:]
         func build(_ go: String) async throws -> Build {
             if let task = builds[go] { return try await task.value }
-            let task = Task<Build, any Error> { try GoFixture.build(go: go) }
+            let task = Task<Build, any Error> { try await offCooperativePool { try GoFixture.build(go: go) } }
             builds[go] = task
             return try await task.value
         }

@@ -33,27 +33,14 @@ public enum GoPprof {
     }
 
     /// Runs `go tool pprof ARGUMENTS`, draining both pipes so a chatty run cannot block.
-    public static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try goBinary())
-        process.arguments = ["tool", "pprof"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PPROF_TMPDIR"] = NSTemporaryDirectory()
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errData = PipeReader(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData.wait(), as: UTF8.self))
+    public static func run(_ arguments: [String]) async throws -> Output {
+        let r = try await Subprocess.run(try goBinary(), ["tool", "pprof"] + arguments, environment: ["PPROF_TMPDIR": NSTemporaryDirectory()])
+        return Output(status: r.status, stdout: r.stdoutText, stderr: r.stderr)
     }
 
     /// Standard output of a run that must succeed.
-    public static func output(_ arguments: [String]) throws -> String {
-        let r = try run(arguments)
+    public static func output(_ arguments: [String]) async throws -> String {
+        let r = try await run(arguments)
         guard r.status == 0 else {
             throw Failure(description: "go tool pprof \(arguments.joined(separator: " ")) failed: \(r.stderr)")
         }
@@ -62,8 +49,8 @@ public enum GoPprof {
 
     /// `-top` with no node dropped and no symbolization, parsed. `(inline)` markers are removed
     /// and rows of the same name summed, as pprof's node table would for function-level rows.
-    public static func top(_ arguments: [String]) throws -> Top {
-        let text = try output(["-top", "-nodecount=0", "-nodefraction=0", "-edgefraction=0", "-symbolize=none"] + arguments)
+    public static func top(_ arguments: [String]) async throws -> Top {
+        let text = try await output(["-top", "-nodecount=0", "-nodefraction=0", "-edgefraction=0", "-symbolize=none"] + arguments)
         var table = Top(type: "", total: 0, rows: [:])
         var inRows = false
         for line in text.split(separator: "\n") {

@@ -106,13 +106,13 @@ public enum Promtool {
     }
 
     /// `promtool check metrics` on `exposition` (given on stdin): exit status and output.
-    public static func checkMetrics(_ exposition: String) throws -> (status: Int32, output: String) {
+    public static func checkMetrics(_ exposition: String) async throws -> (status: Int32, output: String) {
         let dir = NSTemporaryDirectory() + "gbsnap-promtool-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/metrics.txt"
         try Data(exposition.utf8).write(to: URL(fileURLWithPath: file))
-        let r = try Subprocess.run("/bin/sh", ["-c", "exec \"$0\" check metrics < \"$1\"", try path(), file])
+        let r = try await Subprocess.run("/bin/sh", ["-c", "exec \"$0\" check metrics < \"$1\"", try path(), file])
         return (r.status, r.stdoutText + r.stderr)
     }
 

@@ -12,8 +12,14 @@ public enum Subprocess {
         public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `tool ARGS` with the test process's environment plus `environment`, stdin from /dev/null.
-    public static func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs `tool ARGS` with the test process's environment plus `environment`, stdin from /dev/null; the wait is
+    /// off the cooperative pool.
+    public static func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await offCooperativePool { try runBlocking(tool, args, environment: environment) }
+    }
+
+    /// `run` for code that is not async (a helper thread of its own).
+    public static func runBlocking(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
         let (process, out, err) = try start(tool, args, environment: environment)
         let errData = PipeReader(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()

@@ -18,10 +18,10 @@ struct ShowTraceTests {
         defer { _ = fixture.stop() }
         _ = try await fixture.get("/tracework?gcs=2&chans=5&sleeps=5&for=10s")
         let environment = ["GBSNAP_STORE": store.path]
-        let capture = try Subprocess.run(Self.gbsnap, ["capture", "--url", fixture.baseURL, "--name", "svc", "--kinds", "trace", "--seconds", "1"],
+        let capture = try await Subprocess.run(Self.gbsnap, ["capture", "--url", fixture.baseURL, "--name", "svc", "--kinds", "trace", "--seconds", "1"],
                                          environment: environment)
         #expect(capture.status == 0, "gbsnap capture: \(capture.stderr)")
-        let show = try Subprocess.run(Self.gbsnap, ["show", "svc@latest"], environment: environment)
+        let show = try await Subprocess.run(Self.gbsnap, ["show", "svc@latest"], environment: environment)
         #expect(show.status == 0, "gbsnap show: \(show.stderr)")
         return show.stdoutText
     }

@@ -23,10 +23,10 @@ struct TraceOracle {
     var lastTime: Double = 0
     var events = 0
 
-    static func run(go: String, minor: String, trace: String) throws -> TraceOracle {
+    static func run(go: String, minor: String, trace: String) async throws -> TraceOracle {
         let parts = minor.split(separator: ".")
         let newFlag = parts.count == 2 && (Int(parts[1]) ?? 0) >= 25
-        let result = try Subprocess.run(go, ["tool", "trace", newFlag ? "-d=parsed" : "-d=1", trace],
+        let result = try await Subprocess.run(go, ["tool", "trace", newFlag ? "-d=parsed" : "-d=1", trace],
                                         environment: ["GOTOOLCHAIN": "local"])
         guard result.status == 0 else {
             throw GoFixtureError(description: "go tool trace -d on \(trace) failed (exit \(result.status)): \(result.stderr.prefix(2000))")

@@ -29,7 +29,7 @@ struct TraceSummaryOracleTests {
         #expect(try TraceFormat.detect(trace.bytes) == format)
 
         let summary = try TraceSummarizer.summarize(trace.bytes)
-        let oracle = try TraceOracle.run(go: GoToolchains.go(minor), minor: minor, trace: trace.path)
+        let oracle = try await TraceOracle.run(go: GoToolchains.go(minor), minor: minor, trace: trace.path)
         let context = Comment(rawValue: "Go \(trace.goVersion), \(trace.bytes.count) bytes")
 
         // Exact: the counts Go's parser reports.
