@@ -49,9 +49,9 @@ let package = Package(
         .target(name: "Scheduling", dependencies: ["Cron", "Vocabulary"]),
         .target(name: "Retention", dependencies: ["CivilTime", "Units"]),
         .target(name: "Profiles", dependencies: ["ArchiveIO", "JSONScan"]),
-        .target(name: "Diff", dependencies: ["Profiles", "Units", "Traces"]),
+        .target(name: "Diff", dependencies: ["Profiles", "Units", "Traces", "Vocabulary"]),
         // Growth across many snapshots of a target (`gbsnap trend`): series, robust slopes, restarts.
-        .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units"]),
+        .target(name: "Trend", dependencies: ["Diff", "Profiles", "Units", "Vocabulary"]),
         // Triggered captures, the pure part: signals read from cheap endpoints, rules, edge-triggered state.
         .target(name: "Triggers", dependencies: ["Profiles"]),
         // Go execution traces (go 1.22+ format), pure: reader, per-M replay, TraceSummary (docs/traces.md).

@@ -204,17 +204,6 @@ actor DaemonState {
     }
 }
 
-/// Sleeps on the monotonic clock (`ContinuousClock`); false when the task was cancelled.
-@discardableResult
-func nap(_ duration: Duration) async -> Bool {
-    do {
-        try await ContinuousClock().sleep(for: max(duration, .zero))
-        return true
-    } catch {
-        return false
-    }
-}
-
 extension Duration {
     /// Seconds as a Double.
     var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }

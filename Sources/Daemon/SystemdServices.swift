@@ -7,16 +7,18 @@ import ServiceLifecycle
 import SnapshotStore
 import UnixSignals
 
-/// Sends `WATCHDOG=1` every `interval` (half of `$WATCHDOG_USEC`) until shutdown.
+/// Sends `WATCHDOG=1` every `interval` (half of `$WATCHDOG_USEC`) until shutdown, timed by `clock` (the
+/// scheduler's, so tests drive it without waiting).
 struct WatchdogService: Service {
     let notifier: SystemdNotifier
     let interval: Duration
+    var clock: any SchedulerClock = SystemSchedulerClock()
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 notifier.notify("WATCHDOG=1")
-                guard await nap(interval) else { return }
+                do { try await clock.sleep(for: interval) } catch { return }
             }
         }
     }

@@ -31,7 +31,7 @@ public struct DiffHeadline: Sendable, Equatable {
     public init(_ result: SnapshotDiffResult) {
         var lines: [Line] = []
         // The goroutine profile's line would repeat the goroutine growth line (its flat growth is runtime.gopark).
-        for c in result.profiles where !(c.kind == "goroutine" && result.goroutines != nil) { lines.append(Self.profileLine(c)) }
+        for c in result.profiles where !(c.kind == .goroutine && result.goroutines != nil) { lines.append(Self.profileLine(c)) }
         if let g = result.goroutines { lines.append(Self.goroutineLine(g)) }
         if let rt = result.runtime { lines.append(Self.runtimeLine(rt)) }
         if let t = result.trace {
@@ -60,14 +60,14 @@ public struct DiffHeadline: Sendable, Equatable {
         } else if d.totalDelta == 0 {
             text += ": no change"
         }
-        return Line(section: c.kind, text: text, tone: tone(Double(d.totalDelta)))
+        return Line(section: c.kind.rawValue, text: text, tone: tone(Double(d.totalDelta)))
     }
 
     /// The functions to name for a profile, largest change first. Goroutine profiles end every stack in
     /// `runtime.gopark`, so there the first non-runtime frames are named by cum, one per distinct change.
     static func movers(_ c: ProfileComparison, shrinking: Bool) -> [(name: String, value: Int64)] {
         let moved = { (v: Int64) in shrinking ? v < 0 : v > 0 }
-        guard c.kind == "goroutine" || c.kind == "goroutineleak" else {
+        guard c.kind == .goroutine || c.kind == .goroutineleak else {
             return c.diff.entries.filter { moved($0.flatDelta) }.map { ($0.name, $0.flatDelta) }
         }
         var seen: Set<Int64> = []

@@ -41,7 +41,7 @@ public enum HTMLReport {
 
         """
         var nav: [(String, String)] = [("summary", "summary")]
-        nav += result.profiles.map { ("sec-\(slug($0.kind))", $0.kind) }
+        nav += result.profiles.map { ("sec-\(slug($0.kind.rawValue))", $0.kind.rawValue) }
         if result.goroutines != nil { nav.append(("sec-goroutines", "goroutines")) }
         if result.runtime != nil { nav.append(("sec-runtime", "runtime")) }
         if result.trace != nil { nav.append(("sec-trace", "trace")) }
@@ -74,7 +74,7 @@ public enum HTMLReport {
         let secondaryBudget = max(1_000, options.nodeBudget / 4 / max(secondaryCount, 1))
 
         for (c, extras) in zip(result.profiles, extraTypes) {
-            let kind = slug(c.kind)
+            let kind = slug(c.kind.rawValue)
             page += "<section id=\"sec-\(kind)\"><h2>\(esc(SnapshotDiffRender.title(c)))</h2>\n"
             page += "<p class=\"headline\">\(esc(DiffHeadline.profileLine(c).text))</p>\n"
             let id = "\(kind)-\(slug(c.diff.sampleType.type))"
@@ -88,14 +88,14 @@ public enum HTMLReport {
                 let extraTree = try callTree.valued(sampleIndex: .name(type.type))
                 graphs.append((extraID, extraTree.json(title: "\(c.kind) \(type.type)", unit: type.unit,
                                                        keep: extraTree.keptNodes(maxNodes: secondaryBudget))))
-                page += "<details class=\"sample-type\"><summary>\(esc(c.kind)) \(esc(type.type)) flame graph</summary>\n"
+                page += "<details class=\"sample-type\"><summary>\(esc(c.kind.rawValue)) \(esc(type.type)) flame graph</summary>\n"
                     + flameDiv(extraID) + "</details>\n"
             }
             page += profileTable(c, bounds: options.bounds)
             page += "</section>\n"
         }
         if let g = result.goroutines {
-            page += "<section id=\"sec-goroutines\"><h2>goroutines: \(g.totalA) → \(g.totalB) (\(GoroutineGrowth.signed(g.totalB - g.totalA))), from \(esc(result.goroutineSource ?? ""))</h2>\n"
+            page += "<section id=\"sec-goroutines\"><h2>goroutines: \(g.totalA) → \(g.totalB) (\(GoroutineGrowth.signed(g.totalB - g.totalA))), from \(esc(result.goroutineSource?.rawValue ?? ""))</h2>\n"
             page += "<p class=\"headline\">\(esc(DiffHeadline.goroutineLine(g).text))</p>\n"
             let tree = FlameTree.goroutines(g)
             graphs.append(("goroutines", tree.json(title: "goroutines", unit: "count", keep: tree.keptNodes(maxNodes: primaryBudget))))

@@ -1,6 +1,7 @@
 import Foundation
 import Profiles
 import Traces
+@_exported import Vocabulary
 
 /// Everything `gbsnap diff` compares, as values: two snapshots (their ids, targets, times, the kinds they hold
 /// and a loader for artifact bytes) and the options. The loader is the only way bytes come in, so the diff
@@ -14,16 +15,16 @@ public struct SnapshotDiffInput {
         public var target: String
         /// When the snapshot was taken.
         public var takenAt: Date
-        /// Kinds with a stored, successfully captured artifact (`CaptureKind` raw values).
-        public var kinds: [String]
+        /// Kinds with a stored, successfully captured artifact.
+        public var kinds: [CaptureKind]
         /// Artifact name per kind, for messages (defaults to the kind).
-        public var artifactNames: [String: String]
+        public var artifactNames: [CaptureKind: String]
         /// Returns the stored bytes of the artifact of a kind listed in `kinds` (a `.pb.gz`, a dump, JSON).
-        public var load: (String) throws -> [UInt8]
+        public var load: (CaptureKind) throws -> [UInt8]
 
         /// Creates a side.
-        public init(id: String, target: String, takenAt: Date, kinds: [String], artifactNames: [String: String] = [:],
-                    load: @escaping (String) throws -> [UInt8]) {
+        public init(id: String, target: String, takenAt: Date, kinds: [CaptureKind], artifactNames: [CaptureKind: String] = [:],
+                    load: @escaping (CaptureKind) throws -> [UInt8]) {
             self.id = id
             self.target = target
             self.takenAt = takenAt
@@ -33,7 +34,7 @@ public struct SnapshotDiffInput {
         }
 
         /// How messages name the artifact of `kind`.
-        public func artifactName(_ kind: String) -> String { artifactNames[kind] ?? kind }
+        public func artifactName(_ kind: CaptureKind) -> String { artifactNames[kind] ?? kind.rawValue }
     }
 
     /// The older snapshot (the base).
@@ -41,7 +42,7 @@ public struct SnapshotDiffInput {
     /// The newer snapshot.
     public var b: Side
     /// Kinds to compare (`--kind`); nil compares everything both snapshots hold.
-    public var kinds: Set<String>?
+    public var kinds: Set<CaptureKind>?
     /// Sample type for profile diffs (`--sample-index`); nil takes pprof's default per kind.
     public var sampleIndex: SampleIndexSelector?
     /// Row grouping of profile diffs.
@@ -52,7 +53,7 @@ public struct SnapshotDiffInput {
     public var maxInflatedBytes: Int
 
     /// Creates an input.
-    public init(a: Side, b: Side, kinds: Set<String>? = nil, sampleIndex: SampleIndexSelector? = nil,
+    public init(a: Side, b: Side, kinds: Set<CaptureKind>? = nil, sampleIndex: SampleIndexSelector? = nil,
                 granularity: ProfileDiffGranularity = .functions, gates: [FailOnGate] = [],
                 maxInflatedBytes: Int = SnapshotDiff.defaultMaxInflatedBytes) {
         self.a = a
@@ -68,7 +69,7 @@ public struct SnapshotDiffInput {
 /// One compared pprof kind: both decoded profiles and their diff (pprof and folded output need the profiles).
 public struct ProfileComparison: Sendable {
     /// The kind, e.g. `heap`.
-    public var kind: String
+    public var kind: CaptureKind
     /// Snapshot A's profile.
     public var base: Profile
     /// Snapshot B's profile.
@@ -88,7 +89,7 @@ public struct SnapshotDiffResult: Sendable {
     /// Goroutine growth, when a source exists in both snapshots.
     public var goroutines: GoroutineGrowth?
     /// Where `goroutines` came from: `stacks`, `goroutine-text` or `goroutine`.
-    public var goroutineSource: String?
+    public var goroutineSource: CaptureKind?
     /// Runtime statistics delta, when both snapshots have `vars`.
     public var runtime: RuntimeStatsDelta?
     /// Both execution traces summarised, when both snapshots have a trace gbsnap can read.
@@ -105,9 +106,9 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
     /// Nothing comparable is held by both snapshots (after `--kind`).
     case noCommonKind(a: String, kindsA: [String], b: String, kindsB: [String], requested: [String]?)
     /// An artifact could not be read, decoded or parsed.
-    case badArtifact(snapshot: String, artifact: String, kind: String, problem: String)
+    case badArtifact(snapshot: String, artifact: String, kind: CaptureKind, problem: String)
     /// The two profiles of a kind cannot be compared (different sample types, units, periods).
-    case incompatibleProfiles(kind: String, a: String, b: String, problem: String)
+    case incompatibleProfiles(kind: CaptureKind, a: String, b: String, problem: String)
     /// `--sample-index` names a sample type no compared kind has.
     case sampleIndexMatchesNoKind(selector: String, problems: [String])
     /// The traces are all both snapshots have in common, and at least one cannot be summarised (why, per snapshot).
@@ -123,12 +124,12 @@ public enum SnapshotDiffError: Error, Sendable, Equatable, CustomStringConvertib
             if !common.isEmpty {
                 // Both hold something, just nothing the diff compares (custom endpoints).
                 return "snapshots \(a) and \(b) have only \(common.joined(separator: ", ")) in common, which gbsnap archives "
-                    + "but does not compare; diffable kinds are \(SnapshotDiff.comparableKinds.joined(separator: ", ")) "
+                    + "but does not compare; diffable kinds are \(SnapshotDiff.comparableKinds.map(\.rawValue).joined(separator: ", ")) "
                     + "(gbsnap export gives the files)"
             }
             return "snapshots \(a) and \(b) have no kind in common\(asked): \(a) has \(list(kindsA)); \(b) has \(list(kindsB))"
         case let .badArtifact(snapshot, artifact, kind, problem):
-            let named = artifact == kind ? "artifact \"\(artifact)\"" : "artifact \"\(artifact)\" (\(kind))"
+            let named = artifact == kind.rawValue ? "artifact \"\(artifact)\"" : "artifact \"\(artifact)\" (\(kind))"
             return "snapshot \(snapshot) \(named): \(problem) (gbsnap show \(snapshot) lists what was stored; "
                 + "gbsnap verify \(snapshot) checks the archive; --kind leaves this kind out)"
         case let .incompatibleProfiles(kind, a, b, problem):
@@ -147,20 +148,20 @@ public enum SnapshotDiff {
     /// The schema id written into every report.
     public static let schema = "gbsnap.diff/v1"
     /// The pprof kinds, in report order.
-    public static let profileKinds = ["heap", "allocs", "cpu", "block", "mutex", "goroutine", "goroutineleak", "threadcreate"]
+    public static let profileKinds: [CaptureKind] = [.heap, .allocs, .cpu, .block, .mutex, .goroutine, .goroutineleak, .threadcreate]
     /// Every kind `--kind` accepts: the pprof kinds, the goroutine dumps, vars and execution traces.
-    public static let comparableKinds = profileKinds + ["stacks", "goroutine-text", "vars", "trace"]
+    public static let comparableKinds: [CaptureKind] = profileKinds + [.stacks, .goroutineText, .vars, .trace]
     /// Goroutine growth sources, most detailed first.
-    public static let goroutineSources = ["stacks", "goroutine-text", "goroutine"]
+    public static let goroutineSources: [CaptureKind] = [.stacks, .goroutineText, .goroutine]
     /// Default cap on one profile's inflated size: 256 MiB (a profile with a million samples is far smaller).
     public static let defaultMaxInflatedBytes = 256 << 20
 
     /// What will be compared: profile kinds, the goroutine source and whether runtime stats are diffed.
     public struct Plan: Sendable, Equatable {
         /// pprof kinds held by both (and requested), in `profileKinds` order.
-        public var profileKinds: [String]
+        public var profileKinds: [CaptureKind]
         /// `stacks`, `goroutine-text`, `goroutine` or nil.
-        public var goroutineSource: String?
+        public var goroutineSource: CaptureKind?
         /// Both snapshots have `vars` (and it was requested).
         public var runtime: Bool
         /// Notes such as kinds held by only one snapshot.
@@ -171,22 +172,22 @@ public enum SnapshotDiff {
 
     /// Decides what to compare. Throws ``SnapshotDiffError/noCommonKind(a:kindsA:b:kindsB:requested:)``
     /// when nothing is comparable.
-    public static func plan(a: SnapshotDiffInput.Side, b: SnapshotDiffInput.Side, kinds requested: Set<String>?)
+    public static func plan(a: SnapshotDiffInput.Side, b: SnapshotDiffInput.Side, kinds requested: Set<CaptureKind>?)
         throws(SnapshotDiffError) -> Plan
     {
         let setA = Set(a.kinds), setB = Set(b.kinds)
-        let wanted = { (k: String) in requested?.contains(k) ?? true }
+        let wanted = { (k: CaptureKind) in requested?.contains(k) ?? true }
         let profiles = profileKinds.filter { setA.contains($0) && setB.contains($0) && wanted($0) }
         let source = goroutineSources.first { setA.contains($0) && setB.contains($0) && wanted($0) }
-        let runtime = setA.contains("vars") && setB.contains("vars") && wanted("vars")
-        let trace = setA.contains("trace") && setB.contains("trace") && wanted("trace")
+        let runtime = setA.contains(.vars) && setB.contains(.vars) && wanted(.vars)
+        let trace = setA.contains(.trace) && setB.contains(.trace) && wanted(.trace)
         guard !profiles.isEmpty || source != nil || runtime || trace else {
-            throw .noCommonKind(a: a.id, kindsA: a.kinds.sorted(), b: b.id, kindsB: b.kinds.sorted(),
-                                requested: requested.map { $0.sorted() })
+            throw .noCommonKind(a: a.id, kindsA: a.kinds.map(\.rawValue).sorted(), b: b.id, kindsB: b.kinds.map(\.rawValue).sorted(),
+                                requested: requested.map { $0.map(\.rawValue).sorted() })
         }
         var warnings: [String] = []
         // Dump kinds held by one side only matter when no goroutine source is compared at all.
-        let noted = profileKinds + ["vars", "trace"] + (source == nil ? ["stacks", "goroutine-text"] : [])
+        let noted = profileKinds + [.vars, .trace] + (source == nil ? [.stacks, .goroutineText] : [])
         for kind in noted where wanted(kind) && setA.contains(kind) != setB.contains(kind) {
             let (has, lacks) = setA.contains(kind) ? (a.id, b.id) : (b.id, a.id)
             warnings.append("\(kind) is only in snapshot \(has), not in \(lacks); it is not compared")
@@ -217,14 +218,14 @@ public enum SnapshotDiff {
         warnings += planned.warnings
 
         let decoder = ProfileDecoder(maxInflatedBytes: input.maxInflatedBytes)
-        func bytes(_ side: SnapshotDiffInput.Side, _ kind: String) throws(SnapshotDiffError) -> [UInt8] {
+        func bytes(_ side: SnapshotDiffInput.Side, _ kind: CaptureKind) throws(SnapshotDiffError) -> [UInt8] {
             do {
                 return try side.load(kind)
             } catch {
                 throw .badArtifact(snapshot: side.id, artifact: side.artifactName(kind), kind: kind, problem: "cannot be read: \(error)")
             }
         }
-        func parsed<T>(_ side: SnapshotDiffInput.Side, _ kind: String, _ parse: ([UInt8]) throws -> T) throws -> T {
+        func parsed<T>(_ side: SnapshotDiffInput.Side, _ kind: CaptureKind, _ parse: ([UInt8]) throws -> T) throws -> T {
             let data = try bytes(side, kind)
             guard !data.isEmpty else {
                 throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName(kind), kind: kind, problem: "it is empty (0 bytes)")
@@ -272,21 +273,21 @@ public enum SnapshotDiff {
         // Goroutines.
         var growth: GoroutineGrowth?
         switch planned.goroutineSource {
-        case "stacks":
+        case .stacks:
             // Counted straight off the dumps: no record per goroutine is kept.
-            let groupsA = try parsed(input.a, "stacks") { try GoroutineDump.groupStacks($0) }
-            let groupsB = try parsed(input.b, "stacks") { try GoroutineDump.groupStacks($0) }
+            let groupsA = try parsed(input.a, .stacks) { try GoroutineDump.groupStacks($0) }
+            let groupsB = try parsed(input.b, .stacks) { try GoroutineDump.groupStacks($0) }
             growth = GoroutineGrowth.compute(a: GoroutineGroupInput.groups(from: groupsA), b: GoroutineGroupInput.groups(from: groupsB))
             let (older, newer) = reversed ? (groupsB, groupsA) : (groupsA, groupsB)
             if let reason = RestartDetection.fromGoroutineIDs(older: older.map(\.maxID), newer: newer.map(\.maxID)) {
                 restartReasons.append(reason)
             }
-        case "goroutine-text":
-            growth = GoroutineGrowth.compute(a: try parsed(input.a, "goroutine-text") { try GoroutineProfileText.parse($0) },
-                                             b: try parsed(input.b, "goroutine-text") { try GoroutineProfileText.parse($0) })
-        case "goroutine":
-            let pa = try comparisons.first { $0.kind == "goroutine" }?.base ?? parsed(input.a, "goroutine") { try decoder.decode($0) }
-            let pb = try comparisons.first { $0.kind == "goroutine" }?.current ?? parsed(input.b, "goroutine") { try decoder.decode($0) }
+        case .goroutineText:
+            growth = GoroutineGrowth.compute(a: try parsed(input.a, .goroutineText) { try GoroutineProfileText.parse($0) },
+                                             b: try parsed(input.b, .goroutineText) { try GoroutineProfileText.parse($0) })
+        case .goroutine:
+            let pa = try comparisons.first { $0.kind == .goroutine }?.base ?? parsed(input.a, .goroutine) { try decoder.decode($0) }
+            let pb = try comparisons.first { $0.kind == .goroutine }?.current ?? parsed(input.b, .goroutine) { try decoder.decode($0) }
             growth = GoroutineGrowth.compute(a: goroutineGroups(pa), b: goroutineGroups(pb))
         default:
             break
@@ -295,8 +296,8 @@ public enum SnapshotDiff {
         // Runtime stats.
         var runtime: RuntimeStatsDelta?
         if planned.runtime {
-            let va = try parsed(input.a, "vars") { try ExpVars.parse($0) }
-            let vb = try parsed(input.b, "vars") { try ExpVars.parse($0) }
+            let va = try parsed(input.a, .vars) { try ExpVars.parse($0) }
+            let vb = try parsed(input.b, .vars) { try ExpVars.parse($0) }
             do {
                 let delta = try RuntimeStatsDelta.compute(a: va, takenAtA: input.a.takenAt, b: vb, takenAtB: input.b.takenAt)
                 let (older, newer) = reversed ? (vb, va) : (va, vb)
@@ -308,7 +309,7 @@ public enum SnapshotDiff {
                 runtime = delta
             } catch {
                 let side = va.memStats == nil ? input.a : input.b
-                throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName("vars"), kind: "vars",
+                throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName(.vars), kind: .vars,
                                                     problem: "it has no memstats object, so runtime stats cannot be compared")
             }
         }
@@ -318,7 +319,7 @@ public enum SnapshotDiff {
         if planned.trace {
             var unread: [String] = []
             func summary(_ side: SnapshotDiffInput.Side) throws -> TraceSummary? {
-                let data = try bytes(side, "trace")
+                let data = try bytes(side, .trace)
                 do {
                     return try TraceSummarizer.summarize(data)
                 } catch {
@@ -328,7 +329,7 @@ public enum SnapshotDiff {
                         unread.append("the trace of snapshot \(side.id) is not summarised: \(error.description)")
                         return nil
                     default:
-                        throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName("trace"), kind: "trace", problem: "\(error)")
+                        throw SnapshotDiffError.badArtifact(snapshot: side.id, artifact: side.artifactName(.trace), kind: .trace, problem: "\(error)")
                     }
                 }
             }
@@ -357,8 +358,8 @@ public enum SnapshotDiff {
             a: .init(id: input.a.id, target: input.a.target, takenAt: input.a.takenAt),
             b: .init(id: input.b.id, target: input.b.target, takenAt: input.b.takenAt),
             warnings: warnings,
-            profiles: Dictionary(uniqueKeysWithValues: comparisons.map { ($0.kind, ProfileDiffJSON($0.diff)) }),
-            goroutines: growth.map { SnapshotDiffReport.Goroutines(source: planned.goroutineSource ?? "", growth: $0) },
+            profiles: Dictionary(uniqueKeysWithValues: comparisons.map { ($0.kind.rawValue, ProfileDiffJSON($0.diff)) }),
+            goroutines: growth.map { SnapshotDiffReport.Goroutines(source: planned.goroutineSource?.rawValue ?? "", growth: $0) },
             runtime: runtime,
             trace: trace,
             gates: outcomes.map(SnapshotDiffReport.Gate.init))
@@ -404,7 +405,7 @@ public enum SnapshotDiff {
                 metrics["\(c.kind).\(type.type)"] = GateMetricValue(
                     a: Double(total(c.base, column: ia)), b: Double(total(c.current, column: ib)), unit: gateUnit(type.unit))
             }
-            metrics[c.kind] = GateMetricValue(a: Double(c.diff.totalA), b: Double(c.diff.totalB), unit: gateUnit(c.diff.sampleType.unit))
+            metrics[c.kind.rawValue] = GateMetricValue(a: Double(c.diff.totalA), b: Double(c.diff.totalB), unit: gateUnit(c.diff.sampleType.unit))
         }
         for (k, v) in goroutines?.gateMetrics ?? [:] { metrics[k] = v }
         for (k, v) in runtime?.gateMetrics ?? [:] { metrics[k] = v }

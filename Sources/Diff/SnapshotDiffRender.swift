@@ -5,7 +5,7 @@ import Profiles
 public enum SnapshotDiffRender {
     /// The title of a kind's table, e.g. `heap inuse_space`.
     public static func title(_ c: ProfileComparison) -> String {
-        c.kind == c.diff.sampleType.type ? "\(c.kind) profile" : "\(c.kind) \(c.diff.sampleType.type)"
+        c.kind.rawValue == c.diff.sampleType.type ? "\(c.kind) profile" : "\(c.kind) \(c.diff.sampleType.type)"
     }
 
     /// The default `--format text`: the two snapshots, the headline (what grew, in a few lines), the gates and
@@ -29,7 +29,7 @@ public enum SnapshotDiffRender {
             out += "\n" + TopTable.render(c.diff, title: title(c), bounds: bounds, style: style)
         }
         if let g = result.goroutines {
-            out += "\n" + style.bold("== goroutines (from \(result.goroutineSource ?? "?")) ==") + "\n"
+            out += "\n" + style.bold("== goroutines (from \(result.goroutineSource?.rawValue ?? "?")) ==") + "\n"
             out += g.renderText(bounds: bounds, style: style)
         }
         if let rt = result.runtime {
@@ -84,7 +84,7 @@ public enum SnapshotDiffRender {
             if let note = TableBounds.note(cut: cut, hidden: hidden, noun: "row") { out += "\n_\(md(note))_\n" }
         }
         if let g = result.goroutines {
-            out += "\n#### goroutines (from \(md(result.goroutineSource ?? "?"))): \(g.totalA) → \(g.totalB)\n\n"
+            out += "\n#### goroutines (from \(md(result.goroutineSource?.rawValue ?? "?"))): \(g.totalA) → \(g.totalB)\n\n"
             out += "| count A | count B | Δ | state | stack (leaf first) | created by | suspect |\n|--:|--:|--:|---|---|---|---|\n"
             let (rows, cut, hidden) = bounds.apply(g.changedFirst) { $0.delta == 0 }
             for group in rows {

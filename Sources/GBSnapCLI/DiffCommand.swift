@@ -62,13 +62,13 @@ extension GBSnapCommand {
                 throw ValidationError("--format \(format.rawValue) writes a binary profile; give --output FILE or redirect stdout (> diff.pb.gz)")
             }
             let comparable = SnapshotDiff.comparableKinds
-            for k in kind where !comparable.contains(k.rawValue) {
-                throw ValidationError("--kind \(k.rawValue) cannot be diffed; diffable kinds: \(comparable.joined(separator: ", "))")
+            for k in kind where !comparable.contains(k) {
+                throw ValidationError("--kind \(k) cannot be diffed; diffable kinds: \(comparable.map(\.rawValue).joined(separator: ", "))")
             }
         }
 
         func run() async throws {
-            let requested = kind.isEmpty ? nil : Set(kind.map(\.rawValue))
+            let requested = kind.isEmpty ? nil : Set(kind)
             let result: SnapshotDiffResult = try await reportingFailures {
                 let store = try storeOptions.open(create: false)
                 let selection = DiffSelection(store: store, requested: requested, schedule: schedule)
@@ -103,7 +103,7 @@ extension GBSnapCommand {
                 case .foldedDelta: try emit(Array(try SnapshotDiffRender.folded(result, values: .delta).utf8))
                 case .pprof:
                     guard result.profiles.count == 1, let only = result.profiles.first else {
-                        let kinds = result.profiles.map(\.kind)
+                        let kinds = result.profiles.map(\.kind.rawValue)
                         throw ValidationError(kinds.isEmpty
                             ? "--format pprof needs a pprof kind both snapshots hold; they share none"
                             : "--format pprof writes one kind but \(kinds.count) are compared (\(kinds.joined(separator: ", "))); choose one with --kind")
@@ -137,13 +137,7 @@ extension GBSnapCommand {
 
         /// A loader over the store for one resolved snapshot; only `ok` artifacts with a member count.
         static func side(_ snapshot: ResolvedSnapshot, store: SnapshotStore) -> SnapshotDiffInput.Side {
-            var members: [String: String] = [:]
-            var names: [String: String] = [:]
-            for record in snapshot.manifest.artifacts where record.status == .ok {
-                guard let member = record.member, members[record.kind] == nil else { continue }
-                members[record.kind] = member
-                names[record.kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
-            }
+            let (members, names) = ArtifactMembers.of(snapshot.manifest) { _ in true }
             return SnapshotDiffInput.Side(
                 id: snapshot.id, target: snapshot.manifest.target.name, takenAt: snapshot.takenAt,
                 kinds: members.keys.sorted(), artifactNames: names,
@@ -159,13 +153,13 @@ extension GBSnapCommand {
 /// newest snapshot and the newest earlier one that shares a diffable kind.
 struct DiffSelection {
     var store: SnapshotStore
-    /// Kinds the diff compares (`--kind`, else every diffable kind).
+    /// Kinds the diff compares (`--kind`, else every diffable kind), as the catalog names them.
     var comparable: Set<String>
     var filter: SelectorFilter
 
-    init(store: SnapshotStore, requested: Set<String>?, schedule: String?) {
+    init(store: SnapshotStore, requested: Set<CaptureKind>?, schedule: String?) {
         self.store = store
-        comparable = requested ?? Set(SnapshotDiff.comparableKinds)
+        comparable = Set((requested ?? Set(SnapshotDiff.comparableKinds)).map(\.rawValue))
         filter = SelectorFilter(kinds: comparable, schedule: schedule, kindsLabel: requested == nil ? "a kind diff compares" : nil)
     }
 
@@ -231,6 +225,21 @@ struct DiffOutputError: Error, CustomStringConvertible {
 /// A kind the loader was asked for that the snapshot does not hold (the planner never asks for one).
 struct MissingArtifact: Error, CustomStringConvertible {
     var snapshot: String
-    var kind: String
+    var kind: CaptureKind
     var description: String { "snapshot \(snapshot) has no \(kind) artifact" }
+}
+
+/// The archive member and the name messages use per kind of a manifest's `ok` artifacts (the first of each kind;
+/// kinds this version does not know are left out), for the diff's and the trend's loaders.
+enum ArtifactMembers {
+    static func of(_ manifest: Manifest, admit: (CaptureKind) -> Bool) -> (members: [CaptureKind: String], names: [CaptureKind: String]) {
+        var members: [CaptureKind: String] = [:]
+        var names: [CaptureKind: String] = [:]
+        for record in manifest.artifacts where record.status == .ok {
+            guard let kind = record.captureKind, let member = record.member, members[kind] == nil, admit(kind) else { continue }
+            members[kind] = member
+            names[kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
+        }
+        return (members, names)
+    }
 }

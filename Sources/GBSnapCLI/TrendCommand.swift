@@ -51,8 +51,8 @@ extension GBSnapCommand {
             if let last, last < 1 { throw ValidationError("--last \(last) must be 1 or more") }
             if limit < 0 { throw ValidationError("--limit \(limit) must be 0 (all) or more") }
             let readable = TrendBuilder.readableKinds
-            for k in kind where !readable.contains(k.rawValue) {
-                throw ValidationError("--kind \(k.rawValue) is not read by trend; it reads \(readable.joined(separator: ", "))")
+            for k in kind where !readable.contains(k) {
+                throw ValidationError("--kind \(k) is not read by trend; it reads \(readable.map(\.rawValue).joined(separator: ", "))")
             }
             let now = Date()
             if let s = since?.date(now: now), let u = until?.date(now: now), s > u {
@@ -61,7 +61,7 @@ extension GBSnapCommand {
         }
 
         func run() async throws {
-            let requested = kind.isEmpty ? nil : Set(kind.map(\.rawValue))
+            let requested = kind.isEmpty ? nil : Set(kind)
             let gates = failOn
             let report: TrendReport = try await reportingFailures {
                 let store = try storeOptions.open(create: false)
@@ -143,9 +143,9 @@ struct TrendSelection {
     static let defaultSpan: TimeInterval = 86_400
 
     static func select(store: SnapshotStore, target: String, since: Date?, until: Date?, last: Int?,
-                       kinds: Set<String>?, schedule: String?) throws -> TrendSelection {
+                       kinds: Set<CaptureKind>?, schedule: String?) throws -> TrendSelection {
         let all = try store.entries(ofTarget: target, input: "gbsnap trend \(target)")
-        let readable = kinds ?? Set(TrendBuilder.readableKinds)
+        let readable = Set((kinds ?? Set(TrendBuilder.readableKinds)).map(\.rawValue))
         let filter = SelectorFilter(kinds: readable, schedule: schedule, kindsLabel: kinds == nil ? "a kind trend reads" : nil)
         let admitted = all.filter(filter.admits).sorted { $0.takenAt < $1.takenAt }
         guard let newest = admitted.last(where: { e in until.map { e.takenAt <= $0 } ?? true }) else {
@@ -165,18 +165,13 @@ struct TrendSelection {
     }
 
     /// A snapshot for the builder: the manifest and every wanted member, in one pass over the archive.
-    static func snapshot(_ entry: CatalogEntry, store: SnapshotStore, kinds: Set<String>?) throws -> TrendBuilder.Snapshot {
-        var members: [String: String] = [:]
-        var names: [String: String] = [:]
+    static func snapshot(_ entry: CatalogEntry, store: SnapshotStore, kinds: Set<CaptureKind>?) throws -> TrendBuilder.Snapshot {
+        var members: [CaptureKind: String] = [:]
+        var names: [CaptureKind: String] = [:]
         let read: (snapshot: ResolvedSnapshot, members: [String: [UInt8]])
         do {
             read = try store.readSnapshot(entry) { manifest in
-                for record in manifest.artifacts where record.status == .ok {
-                    guard let member = record.member, members[record.kind] == nil,
-                          TrendBuilder.readableKinds.contains(record.kind), kinds?.contains(record.kind) ?? true else { continue }
-                    members[record.kind] = member
-                    names[record.kind] = record.name == record.kind ? member : "\(record.name) (\(member))"
-                }
+                (members, names) = ArtifactMembers.of(manifest) { TrendBuilder.readableKinds.contains($0) && (kinds?.contains($0) ?? true) }
                 return Set(members.values)
             }
         } catch {

@@ -33,9 +33,10 @@ extension TrendBuilder {
     /// Sample types and figures that only ever go up while a process lives (cumulative counters): shown as
     /// series, never ranked as growers (their growth is the passing of time, not a leak).
     public static func isCumulative(kind: String, name: String) -> Bool {
-        if name.hasPrefix("alloc_") || kind == "allocs" && name.hasPrefix("alloc") { return true }
-        if kind == "block" || kind == "mutex" { return true }
-        return kind == "vars" && (name == "gc_cycles" || name == "gc_pause_total")
+        let captureKind = CaptureKind(rawValue: kind)  // nil for the `goroutines` series
+        if name.hasPrefix("alloc_") || captureKind == .allocs && name.hasPrefix("alloc") { return true }
+        if captureKind == .block || captureKind == .mutex { return true }
+        return captureKind == .vars && (name == "gc_cycles" || name == "gc_pause_total")
     }
 
     /// The report: every series as points, the growers ranked, gates evaluated.
@@ -67,7 +68,7 @@ extension TrendBuilder {
             let cumulative = Self.isCumulative(kind: key.kind, name: key.family == .flat ? sampleTypes[key.kind]?.type ?? "" : key.name)
             guard !cumulative else { continue }
             // A goroutine profile's flat values all sit in runtime.gopark; its growth is ranked as goroutine groups.
-            if key.family == .flat && (key.kind == "goroutine" || key.kind == "goroutineleak") { continue }
+            if key.family == .flat && [.goroutine, .goroutineleak].contains(CaptureKind(rawValue: key.kind)) { continue }
             // Functions and groups must be a visible share of their kind; totals and runtime figures of themselves.
             let scaleKind = key.family == .group ? "goroutines" : key.kind
             let scale = key.family == .flat || key.family == .group ? (kindMax[scaleKind] ?? 0) : (values.compactMap { $0 }.max() ?? 0)

@@ -16,7 +16,7 @@ public struct TrendBuilder {
     public typealias Snapshot = SnapshotDiffInput.Side
 
     /// Which kinds to read (nil: every readable kind).
-    public var kinds: Set<String>?
+    public var kinds: Set<CaptureKind>?
     /// `--sample-index`: applied to every profile kind it fits; the others use pprof's default.
     public var sampleIndex: SampleIndexSelector?
     let decoder: ProfileDecoder
@@ -40,7 +40,7 @@ public struct TrendBuilder {
     var segment = 0
 
     /// Creates a builder for about `plannedSnapshots` snapshots (it decides how many share a point).
-    public init(plannedSnapshots: Int, kinds: Set<String>? = nil, sampleIndex: SampleIndexSelector? = nil,
+    public init(plannedSnapshots: Int, kinds: Set<CaptureKind>? = nil, sampleIndex: SampleIndexSelector? = nil,
                 maxPoints: Int = TrendBuilder.defaultMaxPoints, maxInflatedBytes: Int = SnapshotDiff.defaultMaxInflatedBytes) {
         self.kinds = kinds
         self.sampleIndex = sampleIndex
@@ -83,7 +83,7 @@ public struct TrendBuilder {
     /// the trend with ``SnapshotDiffError/badArtifact(snapshot:artifact:kind:problem:)``, as a diff does.
     public mutating func add(_ snapshot: Snapshot) throws {
         let held = Set(snapshot.kinds).filter { Self.readableKinds.contains($0) && (kinds?.contains($0) ?? true) }
-        func parsed<T>(_ kind: String, _ parse: ([UInt8]) throws -> T) throws -> T {
+        func parsed<T>(_ kind: CaptureKind, _ parse: ([UInt8]) throws -> T) throws -> T {
             let data: [UInt8]
             do { data = try snapshot.load(kind) } catch {
                 throw SnapshotDiffError.badArtifact(snapshot: snapshot.id, artifact: snapshot.artifactName(kind), kind: kind,
@@ -100,26 +100,26 @@ public struct TrendBuilder {
         }
 
         // Everything is parsed before anything is recorded, so a bad artifact leaves the builder as it was.
-        var tops: [(String, ProfileTop)] = []
+        var tops: [(CaptureKind, ProfileTop)] = []
         var goroutineProfile: Profile?
         for kind in SnapshotDiff.profileKinds where held.contains(kind) {
             let profile = try parsed(kind) { try decoder.decode($0) }
-            if kind == "goroutine" { goroutineProfile = profile }
+            if kind == .goroutine { goroutineProfile = profile }
             tops.append((kind, try top(of: profile, kind: kind, snapshot: snapshot.id)))
         }
         var groups: [GoroutineGroupInput]?
         var maxIDs: [Int]?
-        if held.contains("stacks") {
-            let stacks = try parsed("stacks") { try GoroutineDump.groupStacks($0) }
+        if held.contains(.stacks) {
+            let stacks = try parsed(.stacks) { try GoroutineDump.groupStacks($0) }
             groups = GoroutineGroupInput.groups(from: stacks)
             maxIDs = stacks.map(\.maxID)
-        } else if held.contains("goroutine-text") {
-            groups = GoroutineGroupInput.groups(from: try parsed("goroutine-text") { try GoroutineProfileText.parse($0) })
-        } else if held.contains("goroutine") {
-            let profile = try goroutineProfile ?? parsed("goroutine") { try decoder.decode($0) }
+        } else if held.contains(.goroutineText) {
+            groups = GoroutineGroupInput.groups(from: try parsed(.goroutineText) { try GoroutineProfileText.parse($0) })
+        } else if held.contains(.goroutine) {
+            let profile = try goroutineProfile ?? parsed(.goroutine) { try decoder.decode($0) }
             groups = SnapshotDiff.goroutineGroups(profile)
         }
-        let vars = held.contains("vars") ? try parsed("vars") { try ExpVars.parse($0) } : nil
+        let vars = held.contains(.vars) ? try parsed(.vars) { try ExpVars.parse($0) } : nil
 
         // A restart starts a new segment and a new point.
         var reasons: [String] = []
@@ -138,7 +138,7 @@ public struct TrendBuilder {
         }
         let index = snapshots.count
         snapshots.append(TrendReport.SnapshotRef(id: snapshot.id, takenAt: snapshot.takenAt, segment: segment,
-                                                 kinds: held.sorted()))
+                                                 kinds: held.sorted().map(\.rawValue)))
         if buckets.isEmpty || buckets[buckets.count - 1].count >= bucketSize || buckets[buckets.count - 1].segment != segment {
             buckets.append(Bucket(time: snapshot.takenAt, segment: segment, firstSnapshot: index))
         }
@@ -146,7 +146,8 @@ public struct TrendBuilder {
         buckets[b].count += 1
         buckets[b].time = snapshot.takenAt
 
-        for (kind, top) in tops {
+        for (captureKind, top) in tops {
+            let kind = captureKind.rawValue
             buckets[b].present[kind, default: 0] += 1
             let unit = top.sampleType.unit
             add(.total, kind, top.sampleType.type, unit: unit, presence: kind, value: Double(top.total), bucket: b)
@@ -172,12 +173,13 @@ public struct TrendBuilder {
             kindMax["goroutines"] = max(kindMax["goroutines"] ?? 0, Double(total))
         }
         if let m = vars?.memStats {
-            buckets[b].present["vars", default: 0] += 1
+            let vars = CaptureKind.vars.rawValue
+            buckets[b].present[vars, default: 0] += 1
             for (name, unit, value) in [
                 ("heap_inuse", "bytes", Double(m.heapInuse)), ("heap_objects", "count", Double(m.heapObjects)),
                 ("gc_cycles", "count", Double(m.numGC)), ("gc_pause_total", "nanoseconds", Double(m.pauseTotalNs)),
             ] {
-                add(.runtime, "vars", name, unit: unit, presence: "vars", value: value, bucket: b)
+                add(.runtime, vars, name, unit: unit, presence: vars, value: value, bucket: b)
             }
         }
         previousVars = vars ?? previousVars
@@ -186,11 +188,11 @@ public struct TrendBuilder {
         previousID = snapshot.id
     }
 
-    mutating func top(of profile: Profile, kind: String, snapshot: String) throws -> ProfileTop {
-        if let type = sampleTypes[kind] {
+    mutating func top(of profile: Profile, kind: CaptureKind, snapshot: String) throws -> ProfileTop {
+        if let type = sampleTypes[kind.rawValue] {
             guard profile.sampleTypes.contains(type) else {
                 throw SnapshotDiffError.badArtifact(
-                    snapshot: snapshot, artifact: kind, kind: kind,
+                    snapshot: snapshot, artifact: kind.rawValue, kind: kind,
                     problem: "it has no sample type \(type.type)/\(type.unit), which the earlier snapshots of the window have")
             }
             return try ProfileTop.compute(profile, sampleType: .name(type.type))
@@ -202,7 +204,7 @@ public struct TrendBuilder {
             selector = nil
         }
         let top = try ProfileTop.compute(profile, sampleType: selector)
-        sampleTypes[kind] = top.sampleType
+        sampleTypes[kind.rawValue] = top.sampleType
         return top
     }
 

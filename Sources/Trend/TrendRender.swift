@@ -102,7 +102,7 @@ public enum TrendRender {
         switch g.series {
         case .group: "goroutines"
         case .total: "\(g.kind) total"
-        case .runtime: g.kind == "vars" ? "runtime" : g.kind
+        case .runtime: g.kind == CaptureKind.vars.rawValue ? "runtime" : g.kind
         case .flat, .cum: g.kind
         }
     }

@@ -1,7 +1,7 @@
 /// What one artifact of a snapshot holds, named as in DESIGN.md.
 ///
 /// Each kind maps to one `net/http/pprof` or `expvar` endpoint; `custom` is any other path.
-public enum CaptureKind: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
+public enum CaptureKind: String, Sendable, Codable, CaseIterable, Hashable, Comparable, CustomStringConvertible {
     case heap
     case allocs
     /// Goroutine profile in profile.proto form.
@@ -25,6 +25,9 @@ public enum CaptureKind: String, Sendable, Codable, CaseIterable, Hashable, Comp
     public static func < (lhs: CaptureKind, rhs: CaptureKind) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
+
+    /// The name as users and files write it (`goroutine-text`), so messages never show the Swift case name.
+    public var description: String { rawValue }
 
     /// True for kinds whose body is a gzipped profile.proto.
     public var isProfileProto: Bool {

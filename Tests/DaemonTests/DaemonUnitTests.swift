@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 @testable import Daemon
 
@@ -33,6 +34,31 @@ struct DaemonUnitTests {
         let deadline = Date().addingTimeInterval(30)
         while listener.messages.isEmpty && Date() < deadline { usleep(10_000) }
         #expect(listener.messages == ["READY=1\nSTATUS=x"])
+    }
+
+    @Test("the watchdog pings at once, then once per interval of its clock, never early, and stops at shutdown")
+    func watchdogFollowsItsClock() async throws {
+        let listener = try NotifySocketListener()
+        defer { listener.stop() }
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let watchdog = WatchdogService(notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address]),
+                                       interval: .seconds(15), clock: clock)
+        let group = ServiceGroup(services: [watchdog], logger: silentLogger)
+        let running = Task {
+            defer { clock.finish() }
+            try await group.run()
+        }
+        await clock.waitForSleepers()
+        for _ in 0..<3 {
+            clock.advance(by: .seconds(15))
+            await clock.waitForSleepers()
+        }
+        clock.advance(by: .seconds(14))  // one second short of the next ping
+        try await waitUntil("four pings") { listener.messages.count >= 4 }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(listener.messages == Array(repeating: "WATCHDOG=1", count: 4))
+        #expect(clock.sleeping == 0)
     }
 
     @Test("WATCHDOG_USEC is honoured only for this process")

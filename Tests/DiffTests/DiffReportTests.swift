@@ -6,10 +6,10 @@ import Profiles
 
 /// A diff of the real Go 1.27 sample pair (heap, goroutine profile, debug=2 dumps, vars), the way `gbsnap diff`
 /// computes it from two snapshots.
-func samplePairDiff(_ go: String = "go1.27", kinds: [String: String]? = nil, gates: [FailOnGate] = []) throws -> SnapshotDiffResult {
+func samplePairDiff(_ go: String = "go1.27", kinds: [CaptureKind: String]? = nil, gates: [FailOnGate] = []) throws -> SnapshotDiffResult {
     let files = kinds ?? [
-        "heap": go == "go1.27" ? "heap-gc-%@.pb.gz" : "heap-%@.pb.gz", "goroutine": "goroutine-%@.pb.gz",
-        "stacks": "goroutine-%@.debug2.txt", "vars": "vars-%@.json",
+        .heap: go == "go1.27" ? "heap-gc-%@.pb.gz" : "heap-%@.pb.gz", .goroutine: "goroutine-%@.pb.gz",
+        .stacks: "goroutine-%@.debug2.txt", .vars: "vars-%@.json",
     ]
     func side(_ s: String, _ at: TimeInterval) -> SnapshotDiffInput.Side {
         SnapshotDiffInput.Side(id: "snap-\(s)", target: "svc", takenAt: Date(timeIntervalSince1970: at),
@@ -30,7 +30,7 @@ struct DiffReportTests {
         #expect(lines[1].hasPrefix("B: snap-b (svc, ") && lines[1].hasSuffix(", 1m5s later)"))
         #expect(lines[2].isEmpty)
 
-        let heap = try #require(result.profiles.first { $0.kind == "heap" }).diff
+        let heap = try #require(result.profiles.first { $0.kind == .heap }).diff
         let unit = heap.sampleType.unit
         let growers = heap.entries.filter { $0.flatDelta > 0 }.prefix(3)
         let expected = "heap inuse_space \(ValueFormatter.format(heap.totalA, unit: unit)) → \(ValueFormatter.format(heap.totalB, unit: unit)) "
@@ -163,7 +163,7 @@ struct DiffReportTests {
     func foldedPairs() throws {
         let result = try samplePairDiff()
         let text = try SnapshotDiffRender.folded(result)
-        let heap = try #require(result.profiles.first { $0.kind == "heap" })
+        let heap = try #require(result.profiles.first { $0.kind == .heap })
         var sumA: Int64 = 0, sumB: Int64 = 0
         for line in text.split(separator: "\n") where line.hasPrefix("heap;") {
             let parts = line.split(separator: " ")

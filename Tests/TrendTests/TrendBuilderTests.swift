@@ -16,7 +16,7 @@ struct TrendBuilderTests {
     static func snapshot(_ i: Int, heapInuse: Int, numGC: Int) -> TrendBuilder.Snapshot {
         let bytes = vars(heapInuse: heapInuse, numGC: numGC)
         return TrendBuilder.Snapshot(id: "s\(i)", target: "svc", takenAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(i) * 600),
-                                     kinds: ["vars"], load: { _ in bytes })
+                                     kinds: [.vars], load: { _ in bytes })
     }
 
     @Test("more snapshots than the point cap share points (their mean), and a restart always starts a new point")
@@ -45,7 +45,7 @@ struct TrendBuilderTests {
     func badArtifact() throws {
         var builder = TrendBuilder(plannedSnapshots: 2)
         try builder.add(Self.snapshot(0, heapInuse: 1, numGC: 1))
-        let bad = TrendBuilder.Snapshot(id: "s1", target: "svc", takenAt: Date(timeIntervalSince1970: 1_800_000_600), kinds: ["vars"],
+        let bad = TrendBuilder.Snapshot(id: "s1", target: "svc", takenAt: Date(timeIntervalSince1970: 1_800_000_600), kinds: [.vars],
                                         load: { _ in Array("<html>login</html>".utf8) })
         #expect {
             try builder.add(bad)
