@@ -37,6 +37,21 @@ public struct ConfigFile: Sendable {
     /// `metrics_listen:`: where the daemon serves `/metrics` and `/healthz`; nil (the default) serves nothing.
     public var metricsListen: ListenAddress? = nil
 
+    /// `shard: {index: I, count: N}`: the slice of the targets this daemon captures when N daemons share a
+    /// store; nil captures every target. `--shard` overrides it.
+    public var shard: Shard? = nil
+
+    /// The config as the daemon of `shard` runs it: only the targets the shard owns, in schedules and
+    /// triggers alike (a schedule or trigger left with none plans nothing). `shard` nil changes nothing.
+    public func restricted(to shard: Shard?) -> ConfigFile {
+        guard let shard, shard.count > 1 else { return self }
+        var config = self
+        config.targets = targets.filter { shard.owns($0.name) }
+        for i in config.schedules.indices { config.schedules[i].targets.removeAll { !shard.owns($0) } }
+        for i in config.triggers.indices { config.triggers[i].targets.removeAll { !shard.owns($0) } }
+        return config
+    }
+
     /// SHA-256 of the config text (64 hex digits), for the daemon's `gbsnap_config_info`.
     public var sha256 = ""
 

@@ -11,7 +11,7 @@ struct Loader {
     /// Credential and CA files the config names, where it names them.
     var files: [ReferencedFile] = []
 
-    static let topKeys = ["store", "metrics_listen", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
+    static let topKeys = ["store", "metrics_listen", "shard", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
     static let targetFieldKeys = ["pprof_prefix", "vars_path", "labels", "headers", "auth", "tls", "connect_timeout",
                                   "timeout", "max_artifact_bytes"]
     static let targetKeys = ["name", "url"] + targetFieldKeys
@@ -47,6 +47,19 @@ struct Loader {
             case .failure(let error): reader.fail(m.value, "metrics_listen \"\(text)\" \(error.reason)")
             }
         }
+        var shard: Shard? = nil
+        if let s = byKey["shard"], let fields = reader.mapping(s.value, "shard", allowed: ["index", "count"]) {
+            let byField = Dictionary(fields.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            if let i = byField["index"], let c = byField["count"],
+               let index = reader.int(i, "shard index", min: 0), let count = reader.int(c, "shard count", min: 1, max: 10_000) {
+                switch Shard.make(index: index, count: count) {
+                case .success(let made): shard = made
+                case .failure(let error): reader.fail(i, "shard \(index)/\(count) \(error.reason)")
+                }
+            } else if byField["index"] == nil || byField["count"] == nil {
+                reader.fail(s.value, "shard needs both index and count, e.g. shard: {index: 0, count: 3}")
+            }
+        }
         var maxConcurrent = ConfigFile.defaultMaxConcurrent
         if let m = byKey["max_concurrent"], let v = reader.int(m.value, "max_concurrent", min: 1, max: 10_000) { maxConcurrent = v }
 
@@ -75,6 +88,7 @@ struct Loader {
         config.referencedFiles = files
         config.triggers = triggers
         config.metricsListen = metricsListen
+        config.shard = shard
         return config
     }
 

@@ -3,6 +3,7 @@ import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
+import Scheduling
 import ServiceLifecycle
 import SnapshotStore
 import UnixSignals
@@ -19,15 +20,19 @@ public struct DaemonOptions: Sendable {
     /// The daemon's logger.
     public var logger: Logger
 
+    /// `--shard`: this daemon's share of the targets, over the config's `shard:`.
+    public var shard: Shard?
+
     /// Default grace period for in-flight captures at shutdown.
     public static let defaultGracePeriod: Duration = .seconds(30)
 
     /// Memberwise initializer.
     public init(configPath: String, storeOverride: String? = nil, gracePeriod: Duration = DaemonOptions.defaultGracePeriod,
-                logger: Logger = Logger(label: "gbsnap.daemon")) {
+                shard: Shard? = nil, logger: Logger = Logger(label: "gbsnap.daemon")) {
         self.configPath = configPath
         self.storeOverride = storeOverride
         self.gracePeriod = gracePeriod
+        self.shard = shard
         self.logger = logger
     }
 }
@@ -99,21 +104,25 @@ public enum Daemon {
     /// longer be written), so the process exits non-zero and systemd's `Restart=on-failure` acts.
     public static func run(_ options: DaemonOptions) async throws {
         let logger = options.logger
-        let config: ConfigFile
-        do { config = try ConfigFile.load(path: options.configPath) } catch {
+        let whole: ConfigFile
+        do { whole = try ConfigFile.load(path: options.configPath) } catch {
             throw DaemonError(.invalidConfig, underlying: error, "config \(options.configPath) is invalid: \(error)")
         }
+        let shard = (options.shard ?? whole.shard).flatMap { $0.count > 1 ? $0 : nil }
+        let config = whole.restricted(to: shard)
         let root = storeRoot(override: options.storeOverride, config: config)
         let store: SnapshotStore
         do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError(.storeUnavailable, underlying: error, "\(error)") }
-        let lockPath = "\(store.root)/daemon.lock"
+        // One daemon per store, or per shard of it: N daemons with disjoint targets share one store.
+        let lockPath = "\(store.root)/" + (shard.map { "daemon-shard-\($0.index)-of-\($0.count).lock" } ?? "daemon.lock")
         let lock: FileLock?
         do { lock = try FileLock.acquire(lockPath, mode: .exclusive, timeout: 0) } catch {
             throw DaemonError(.storeLocked, underlying: error, "cannot lock store \(store.root) for the daemon: \(error)")
         }
         guard let lock else {
             let holder = FileLock.holderPID(lockPath).map { "pid \($0)" } ?? "another process"
-            throw DaemonError(.storeLocked, "store \(store.root) is already served by gbsnap daemon \(holder)")
+            let served = shard.map { "shard \($0) of store \(store.root) is" } ?? "store \(store.root) is"
+            throw DaemonError(.storeLocked, "\(served) already served by gbsnap daemon \(holder)")
         }
         defer { lock.unlock() }
         adoptUncataloguedArchives(store, logger: logger)
@@ -124,10 +133,15 @@ public enum Daemon {
 
         let notifier = SystemdNotifier()
         let state = DaemonState(config: config)
-        logger.info("daemon starting", metadata: [
+        var starting: Logger.Metadata = [
             "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
-        ])
+        ]
+        if let shard {
+            starting["shard"] = "\(shard)"
+            starting["targets_in_config"] = "\(whole.targets.count)"
+        }
+        logger.info("daemon starting", metadata: starting)
 
         let metrics = DaemonMetrics(version: GBSnapVersion.current)
         metrics.configApplied(config)
@@ -144,7 +158,7 @@ public enum Daemon {
             logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
         }
         services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
-                                      state: state, notifier: notifier, logger: logger, metrics: metrics,
+                                      shard: shard, shardOverridden: options.shard != nil, state: state, notifier: notifier, logger: logger, metrics: metrics,
                                       metricsListen: config.metricsListen))
         services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger, metrics: metrics))
         let clock = SystemSchedulerClock()

@@ -3,6 +3,7 @@ import DaemonMetrics
 import Foundation
 import GBSnapCore
 import Logging
+import Scheduling
 import ServiceLifecycle
 import SnapshotStore
 import UnixSignals
@@ -30,6 +31,10 @@ struct ReloadService: Service {
     let configPath: String
     let storeRoot: String
     let storeOverride: String?
+    /// The shard the daemon runs (its lock is the shard's, so it cannot change on reload).
+    let shard: Shard?
+    /// True when `--shard` set it, so the config's `shard:` does not matter.
+    let shardOverridden: Bool
     let state: DaemonState
     let notifier: SystemdNotifier
     let logger: Logger
@@ -51,7 +56,13 @@ struct ReloadService: Service {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         logger.info("reloading config", metadata: ["config": "\(configPath)"])
         do {
-            let new = try ConfigFile.load(path: configPath)
+            let loaded = try ConfigFile.load(path: configPath)
+            if !shardOverridden, loaded.shard.flatMap({ $0.count > 1 ? $0 : nil }) != shard {
+                logger.warning("the shard cannot change on reload; restart the daemon to use it",
+                               metadata: ["running": "\(shard.map(\.description) ?? "none")",
+                                          "configured": "\(loaded.shard.map(\.description) ?? "none")"])
+            }
+            let new = loaded.restricted(to: shard)
             if storeOverride == nil, let newStore = new.store, newStore != storeRoot, newStore + "/" != storeRoot + "/" {
                 logger.warning("the store cannot change on reload; restart the daemon to use it",
                                metadata: ["running": "\(storeRoot)", "configured": "\(newStore)"])

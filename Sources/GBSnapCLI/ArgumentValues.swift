@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diff
 import Foundation
+import Scheduling
 import GBSnapCore
 import Units
 
@@ -78,6 +79,20 @@ struct ArgumentValueError: Error, CustomStringConvertible {
 }
 
 /// A duration option such as `--grace-period 30s` or `--keep-within 7d` (docs/units.md).
+/// `--shard I/N`: the slice of the targets one of N daemons captures.
+struct ShardArgument: ArgumentValue, CustomStringConvertible {
+    var shard: Shard
+
+    static func parse(_ text: String) throws(ArgumentValueError) -> ShardArgument {
+        switch Shard.parse(text) {
+        case .success(let shard): return ShardArgument(shard: shard)
+        case .failure(let error): throw ArgumentValueError(value: text, problem: .invalid(error.reason))
+        }
+    }
+
+    var description: String { shard.description }
+}
+
 struct DurationArgument: ArgumentValue, CustomStringConvertible {
     var duration: Duration
 

@@ -11,7 +11,8 @@ extension GBSnapCommand {
             discussion: """
             Loads the config, opens the store (the config's store: unless --store or GBSNAP_STORE is given) and \
             serves it until SIGTERM or SIGINT; SIGHUP reloads the config (an invalid one keeps the running config). \
-            One daemon per store. Exit status: 0 after a requested stop (SIGTERM, SIGINT); 1, with the reason on \
+            One daemon per store, or per shard with --shard or shard: (N daemons share one store, each capturing the \
+            targets whose name hashes to its index). Exit status: 0 after a requested stop (SIGTERM, SIGINT); 1, with the reason on \
             stderr, when it cannot start or stops for any other reason (e.g. the store can no longer be written).
             """)
 
@@ -26,12 +27,17 @@ extension GBSnapCommand {
                 transform: DurationArgument.parse)
         var gracePeriod = DurationArgument(DaemonOptions.defaultGracePeriod)
 
+        @Option(help: ArgumentHelp("Capture only this daemon's share of the targets when N daemons share a store: INDEX/COUNT, e.g. 0/3 (overrides the config's shard:).",
+                                   valueName: "index/count"),
+                transform: ShardArgument.parse)
+        var shard: ShardArgument?
+
         func run() async throws {
             LoggingSystem.bootstrap { DaemonLogHandler(label: $0) }
             // The daemon fills in the config's store: (and keeps it on reload) when neither --store nor GBSNAP_STORE is given.
             let location = storeOptions.location
             let options = DaemonOptions(configPath: config, storeOverride: location.isExplicit ? location.root : nil,
-                                        gracePeriod: gracePeriod.duration,
+                                        gracePeriod: gracePeriod.duration, shard: shard?.shard,
                                         logger: Logger(label: "gbsnap.daemon"))
             try await reportingFailures { try await Daemon.run(options) }
         }

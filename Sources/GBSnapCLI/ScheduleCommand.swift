@@ -42,6 +42,11 @@ extension GBSnapCommand {
                 transform: ZoneArgument.parse)
         var tz: ZoneArgument?
 
+        @Option(help: ArgumentHelp("Show only the captures of this shard's targets: INDEX/COUNT, e.g. 0/3 (default: the config's shard:, else all).",
+                                   valueName: "index/count"),
+                transform: ShardArgument.parse)
+        var shard: ShardArgument?
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -52,13 +57,18 @@ extension GBSnapCommand {
         func run() async throws {
             let zone = tz.timeZone()
             let start = from?.date(in: zone) ?? Date()
-            let loaded = try ConfigLoading.load(config)
+            let whole = try ConfigLoading.load(config)
+            let shard = self.shard?.shard ?? whole.shard
+            let loaded = whole.restricted(to: shard)
             let end = until?.date(in: zone) ?? Self.defaultEnd(loaded, from: start)
             guard end > start else { throw ValidationError("--until must be after --from") }
             let plan = loaded.planner().plan(from: start, until: end)
             if json {
                 try Console.printJSONArray(plan) { PlannedCaptureJSON($0, zone: zone) }
                 return
+            }
+            if let shard, shard.count > 1 {
+                print("shard \(shard): \(loaded.targets.count) of \(whole.targets.count) targets")
             }
             if plan.isEmpty {
                 print("no captures planned between \(ISO8601Offset.format(start, in: zone)) and \(ISO8601Offset.format(end, in: zone))")
