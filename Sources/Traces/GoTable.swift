@@ -1,58 +1,76 @@
 // Goroutine state by goroutine ID: open addressing with a multiplicative hash (Swift's Dictionary
 // hashes with SipHash, most of the replay's time on goroutine-heavy traces). Entries are never
 // removed (an ended goroutine keeps a blank state), so memory is linear in the goroutines the trace names.
+// Keys and states live in buffers the table owns, so updating a state in place costs no copy-on-write
+// check or bounds check: the replay updates a state several times per event.
 
 struct GoTable {
-    private var keys: [UInt64]
-    /// States by slot (see `slot(of:)`).
-    var values: [GoState]
-    private var used = 0
-    private var mask: Int
+    private final class Storage {
+        /// `capacity` slots (a power of two); `states` has one more, a scratch slot for goroutine 0.
+        var keys: UnsafeMutablePointer<UInt64>
+        var states: UnsafeMutablePointer<GoState>
+        var capacity: Int
+        var used = 0
 
-    init() {
-        keys = [UInt64](repeating: 0, count: 1024)
-        values = [GoState](repeating: GoState(), count: 1025)
-        mask = 1023
+        init(capacity: Int) {
+            self.capacity = capacity
+            (keys, states) = Storage.allocate(capacity)
+        }
+
+        static func allocate(_ capacity: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<GoState>) {
+            let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+            keys.initialize(repeating: 0, count: capacity)
+            let states = UnsafeMutablePointer<GoState>.allocate(capacity: capacity + 1)
+            states.initialize(repeating: GoState(), count: capacity + 1)
+            return (keys, states)
+        }
+
+        static func free(_ keys: UnsafeMutablePointer<UInt64>, _ states: UnsafeMutablePointer<GoState>, _ capacity: Int) {
+            keys.deinitialize(count: capacity)
+            keys.deallocate()
+            states.deinitialize(count: capacity + 1)
+            states.deallocate()
+        }
+
+        deinit { Storage.free(keys, states, capacity) }
     }
 
+    private let storage = Storage(capacity: 1024)
+
     @inline(__always)
-    private func home(_ g: UInt64) -> Int {
+    private func home(_ g: UInt64, mask: Int) -> Int {
         Int(truncatingIfNeeded: (g &* 0x9E37_79B9_7F4A_7C15) >> 29) & mask
     }
 
     /// The state of goroutine `g` (blank for goroutines never seen; goroutine 0 is never stored).
     subscript(g: UInt64) -> GoState {
         @inline(__always) get {
-            var i = home(g)
+            guard g != 0 else { return GoState() }
+            let storage = storage, mask = storage.capacity - 1
+            var i = home(g, mask: mask)
             while true {
-                let key = keys[i]
-                if key == g && g != 0 { return values[i] }
+                let key = storage.keys[i]
+                if key == g { return storage.states[i] }
                 if key == 0 { return GoState() }
                 i = (i + 1) & mask
             }
         }
         @inline(__always) set {
             guard g != 0 else { return }
-            var i = home(g)
-            while true {
-                let key = keys[i]
-                if key == g {
-                    values[i] = newValue
-                    return
-                }
-                if key == 0 {
-                    if (used + 1) * 2 > keys.count - 1 {
-                        grow()
-                        self[g] = newValue
-                        return
-                    }
-                    keys[i] = g
-                    values[i] = newValue
-                    used += 1
-                    return
-                }
-                i = (i + 1) & mask
-            }
+            let i = slot(of: g)
+            self[slot: i] = newValue
+        }
+    }
+
+    /// The state in slot `i` (from ``slot(of:)``), read and updated in place.
+    subscript(slot i: Int) -> GoState {
+        @inline(__always) unsafeAddress {
+            assert(i >= 0 && i <= storage.capacity, "goroutine table slot out of range")
+            return UnsafePointer(storage.states + i)
+        }
+        @inline(__always) nonmutating unsafeMutableAddress {
+            assert(i >= 0 && i <= storage.capacity, "goroutine table slot out of range")
+            return storage.states + i
         }
     }
 
@@ -60,43 +78,47 @@ struct GoTable {
     /// Goroutine 0 (never a real goroutine) shares a scratch slot that is never found by lookups.
     @inline(__always)
     mutating func slot(of g: UInt64) -> Int {
+        let storage = storage
         guard g != 0 else {
-            values[scratch] = GoState()
-            return scratch
+            storage.states[storage.capacity] = GoState()
+            return storage.capacity
         }
-        var i = home(g)
+        let mask = storage.capacity - 1
+        var i = home(g, mask: mask)
         while true {
-            let key = keys[i]
+            let key = storage.keys[i]
             if key == g { return i }
             if key == 0 {
-                if (used + 1) * 2 > keys.count - 1 {
+                if (storage.used + 1) * 2 > storage.capacity - 1 {
                     grow()
                     return slot(of: g)
                 }
-                keys[i] = g
-                values[i] = GoState()
-                used += 1
+                storage.keys[i] = g
+                storage.states[i] = GoState()
+                storage.used += 1
                 return i
             }
             i = (i + 1) & mask
         }
     }
 
-    /// One extra slot past the table for goroutine 0.
-    private var scratch: Int { keys.count }
-
-    private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        values = [GoState](repeating: GoState(), count: oldKeys.count * 2 + 1)
-        mask = keys.count - 1
-        used = 0
-        for (index, key) in oldKeys.enumerated() where key != 0 { self[key] = oldValues[index] }
+    private func grow() {
+        let (oldKeys, oldStates, oldCapacity) = (storage.keys, storage.states, storage.capacity)
+        storage.capacity = oldCapacity * 2
+        (storage.keys, storage.states) = Storage.allocate(storage.capacity)
+        let mask = storage.capacity - 1
+        for index in 0..<oldCapacity where oldKeys[index] != 0 {
+            var i = home(oldKeys[index], mask: mask)
+            while storage.keys[i] != 0 { i = (i + 1) & mask }
+            storage.keys[i] = oldKeys[index]
+            storage.states[i] = oldStates[index]
+        }
+        Storage.free(oldKeys, oldStates, oldCapacity)
     }
 
     /// Calls `body` with every stored state.
     func forEach(_ body: (GoState) -> Void) {
-        for index in keys.indices where keys[index] != 0 { body(values[index]) }
+        for index in 0..<storage.capacity where storage.keys[index] != 0 { body(storage.states[index]) }
     }
 }
 

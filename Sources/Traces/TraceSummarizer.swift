@@ -157,6 +157,9 @@ struct Replay {
         self.reader = reader
         self.format = format
         self.argumentCounts = Ev.argumentCounts(format)
+        // About one scheduling per 10 bytes of trace in goroutine-heavy traces: growing the array by doubling
+        // would copy it several times.
+        latencies.reserveCapacity(min(reader.count / 10, 1 << 24))
     }
 
     mutating func run() throws(TraceError) -> TraceSummary {
@@ -240,24 +243,24 @@ struct Replay {
         case Ev.goStart:
             let g = c.a0
             let i = goroutines.slot(of: g)
-            let state = goroutines.values[i]
+            let state = goroutines[slot: i]
             if !force && !(state.status == GoStatusCode.runnable && succeeds(c.a1, state)) { return false }
             if state.runnableSince != 0 && ts >= state.runnableSince { latencies.append(ts - state.runnableSince) }
-            goroutines.values[i].status = GoStatusCode.running
-            goroutines.values[i].runnableSince = 0
-            goroutines.values[i].seqGen = generation.number
-            goroutines.values[i].seq = c.a1
+            goroutines[slot: i].status = GoStatusCode.running
+            goroutines[slot: i].runnableSince = 0
+            goroutines[slot: i].seqGen = generation.number
+            goroutines[slot: i].seq = c.a1
             mCurrent[c.slot] = g
         case Ev.goUnblock:
             let g = c.a0
             let i = goroutines.slot(of: g)
-            if !force && !(goroutines.values[i].status == GoStatusCode.waiting && succeeds(c.a1, goroutines.values[i])) {
+            if !force && !(goroutines[slot: i].status == GoStatusCode.waiting && succeeds(c.a1, goroutines[slot: i])) {
                 return false
             }
             endBlock(slot: i, ts)
-            goroutines.values[i].status = GoStatusCode.runnable
-            goroutines.values[i].runnableSince = ts
-            setSeq(&goroutines.values[i], c.a1)
+            goroutines[slot: i].status = GoStatusCode.runnable
+            goroutines[slot: i].runnableSince = ts
+            setSeq(&goroutines[slot: i], c.a1)
         case Ev.goSwitch, Ev.goSwitchDestroy:
             let next = c.a0
             var state = goroutines[next]
@@ -282,7 +285,7 @@ struct Replay {
             if alive > maxAlive { maxAlive = alive }
             let runnable = c.type == Ev.goCreate
             let i = goroutines.slot(of: c.a0)
-            goroutines.values[i] = GoState(
+            goroutines[slot: i] = GoState(
                 status: runnable ? GoStatusCode.runnable : GoStatusCode.waiting, seqGen: generation.number, seq: 0,
                 runnableSince: runnable ? ts : 0)
         case Ev.goCreateSyscall:
@@ -306,10 +309,10 @@ struct Replay {
         case Ev.goSyscallBegin:
             syscalls += 1
             let current = mCurrent[c.slot]
-            if current != 0 { goroutines.values[goroutines.slot(of: current)].status = GoStatusCode.syscall }
+            if current != 0 { goroutines[slot: goroutines.slot(of: current)].status = GoStatusCode.syscall }
         case Ev.goSyscallEnd:
             let current = mCurrent[c.slot]
-            if current != 0 { goroutines.values[goroutines.slot(of: current)].status = GoStatusCode.running }
+            if current != 0 { goroutines[slot: goroutines.slot(of: current)].status = GoStatusCode.running }
         case Ev.goSyscallEndBlocked:
             stopRunning(onSlot: c.slot, at: ts)
         case Ev.goStatus, Ev.goStatusStack:
@@ -402,8 +405,8 @@ struct Replay {
         let current = mCurrent[slot]
         if current != 0 {
             let i = goroutines.slot(of: current)
-            goroutines.values[i].status = GoStatusCode.runnable
-            goroutines.values[i].runnableSince = ts
+            goroutines[slot: i].status = GoStatusCode.runnable
+            goroutines[slot: i].runnableSince = ts
         }
         mCurrent[slot] = 0
     }
@@ -413,7 +416,7 @@ struct Replay {
         alive -= 1
         let i = goroutines.slot(of: g)
         endBlock(slot: i, ts)
-        goroutines.values[i] = GoState()
+        goroutines[slot: i] = GoState()
     }
 
     mutating func block(_ g: UInt64, reasonIndex: Int, stack: Int, at ts: UInt64) {
@@ -429,18 +432,18 @@ struct Replay {
         }
         sites[site].count += 1
         let i = goroutines.slot(of: g)
-        goroutines.values[i].status = GoStatusCode.waiting
-        goroutines.values[i].runnableSince = 0
-        goroutines.values[i].blockedSince = ts
-        goroutines.values[i].blockSite = site
+        goroutines[slot: i].status = GoStatusCode.waiting
+        goroutines[slot: i].runnableSince = 0
+        goroutines[slot: i].blockedSince = ts
+        goroutines[slot: i].blockSite = site
     }
 
     /// Adds the time `state` was blocked (if it was) up to `ts` to its reason and site.
     mutating func endBlock(slot i: Int, _ ts: UInt64) {
-        var state = goroutines.values[i]
+        var state = goroutines[slot: i]
         guard state.blockSite >= 0 else { return }
         endBlock(&state, ts)
-        goroutines.values[i] = state
+        goroutines[slot: i] = state
     }
 
     mutating func endBlock(_ state: inout GoState, _ ts: UInt64) {
