@@ -3,7 +3,7 @@ import GBSnapCore
 import SnapshotStore
 
 /// `gbsnap-bench daemon --gbsnap PATH --fixture PATH [--targets N] [--fixtures F] [--kinds K,K]
-///  [--stagger SECONDS] [--max-concurrent N] [--spread hash|even] [--work DIR]`
+///  [--stagger SECONDS] [--max-concurrent N] [--spread hash|even] [--work DIR] [--probe-health]`
 ///
 /// Runs the real daemon (`gbsnap run`) on N targets served by F Go fixture processes, with one
 /// schedule every 5 minutes whose first firing is 60–120 s away, for one firing:
@@ -12,7 +12,11 @@ import SnapshotStore
 /// - lateness of each capture: `started_at - scheduled_at` from every snapshot's manifest
 ///   (`scheduled_at` is the planned start including the stagger offset), p50/p99/max, and the
 ///   same for the snapshot's end;
-/// - CPU and peak RSS of the daemon through the burst.
+/// - CPU and peak RSS of the daemon through the burst;
+/// - with `--probe-health`, the daemon serves `metrics_listen` and `GET /healthz` is asked every 0.5 s
+///   through the burst (curl, 10 s timeout): how many answers, which status, how fast. /healthz is 503
+///   when the scheduler loop has not beaten lately, so this shows whether the daemon's timers and HTTP
+///   serving keep going while its store is slow.
 func benchDaemon(arguments: [String]) throws {
     var options = DaemonBench.Options()
     var rest = BenchFlags(arguments)
@@ -29,7 +33,8 @@ func benchDaemon(arguments: [String]) throws {
         case "--max-concurrent": options.maxConcurrent = try int(arg)
         case "--spread": options.spread = try value(arg)
         case "--work": options.work = try value(arg)
-        default: throw DaemonBench.Failure("unexpected argument \"\(arg)\"; usage: gbsnap-bench daemon --gbsnap PATH --fixture PATH [--targets N] [--fixtures F] [--kinds K,K] [--stagger S] [--max-concurrent N] [--spread hash|even] [--work DIR]")
+        case "--probe-health": options.probeHealth = true
+        default: throw DaemonBench.Failure("unexpected argument \"\(arg)\"; usage: gbsnap-bench daemon --gbsnap PATH --fixture PATH [--targets N] [--fixtures F] [--kinds K,K] [--stagger S] [--max-concurrent N] [--spread hash|even] [--work DIR] [--probe-health]")
         }
     }
     guard !options.gbsnap.isEmpty, !options.fixture.isEmpty else {
@@ -49,6 +54,7 @@ struct DaemonBench {
         var maxConcurrent = 8
         var spread = "hash"
         var work = NSTemporaryDirectory() + "gbsnap-bench-daemon-\(getpid())"
+        var probeHealth = false
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -99,7 +105,8 @@ struct DaemonBench {
         let cron = "\(minute % 5)/5 * * * *"
         let fire = Date(timeIntervalSince1970: firstFire)
         let config = "\(work)/bench.yaml"
-        try writeConfig(config, urls: urls, cron: cron)
+        let healthPort = options.probeHealth ? try Self.freePort() : nil
+        try writeConfig(config, urls: urls, cron: cron, metricsPort: healthPort)
         let store = "\(work)/store"
         print("daemon: \(options.targets) targets on \(options.fixtures) fixture processes, kinds \(options.kinds), cron \"\(cron)\" (UTC), stagger \(options.staggerSeconds)s \(options.spread), max_concurrent \(options.maxConcurrent)")
         print("  first firing \(Timestamp.formatUTC(fire)); store \(store)")
@@ -119,12 +126,15 @@ struct DaemonBench {
         // The burst: wait until every target has a snapshot (or the stagger window plus 90 s).
         let burstStart = Sample.of(pid: pid) ?? idle1End
         let deadline = fire.addingTimeInterval(Double(options.staggerSeconds) + 90)
+        let probe = healthPort.map { HealthProbe(port: $0) }
+        probe?.start()
         var stored = 0
         while Date() < deadline {
             Thread.sleep(forTimeInterval: 2)
             stored = countStored(store)
             if stored >= options.targets { break }
         }
+        if let probe { print("  " + probe.stop()) }
         guard let burstEnd = Sample.of(pid: pid) else { throw Failure("the daemon exited during the burst; see \(work)/daemon.log") }
         print(String(format: "  burst: %d of %d snapshots stored by %+.1f s after the firing; daemon CPU %.1f s, peak RSS %.1f MiB",
                      stored, options.targets, burstEnd.wall.timeIntervalSince(fire), burstEnd.cpuSeconds - burstStart.cpuSeconds,
@@ -190,8 +200,10 @@ struct DaemonBench {
         print("  capture end vs planned start (lateness + capture time): \(percentiles(endLate))")
     }
 
-    func writeConfig(_ path: String, urls: [String], cron: String) throws {
-        var yaml = "max_concurrent: \(options.maxConcurrent)\ntargets:\n"
+    func writeConfig(_ path: String, urls: [String], cron: String, metricsPort: Int?) throws {
+        var yaml = "max_concurrent: \(options.maxConcurrent)\n"
+        if let metricsPort { yaml += "metrics_listen: \"127.0.0.1:\(metricsPort)\"\n" }
+        yaml += "targets:\n"
         let width = String(options.targets - 1).count
         var names: [String] = []
         for i in 0..<options.targets {
@@ -268,5 +280,74 @@ struct BenchFlags {
         let text = try value(flag)
         guard let n = Int(text), n > 0 else { throw DaemonBench.Failure("\(flag) \"\(text)\" is not a positive integer") }
         return n
+    }
+}
+
+extension DaemonBench {
+    /// A port free on loopback now (bound to 0 and released), for the daemon's `metrics_listen`.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw Failure("cannot bind a loopback socket to find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Asks `GET /healthz` every 0.5 s on a thread of its own (curl, 10 s timeout) until stopped.
+final class HealthProbe: @unchecked Sendable {
+    private let port: Int
+    private let lock = NSLock()
+    private var running = true
+    private var results: [(status: String, seconds: Double)] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(port: Int) { self.port = port }
+
+    func start() {
+        Thread { [self] in
+            while lock.withLock({ running }) {
+                let began = Date()
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                p.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "http://127.0.0.1:\(port)/healthz"]
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                var status = "error"
+                if (try? p.run()) != nil {
+                    let data = out.fileHandleForReading.readDataToEndOfFile()
+                    p.waitUntilExit()
+                    status = String(decoding: data, as: UTF8.self)
+                }
+                let seconds = Date().timeIntervalSince(began)
+                lock.withLock { results.append((status, seconds)) }
+                Thread.sleep(forTimeInterval: max(0, 0.5 - seconds))
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// Stops probing; one line: answers by status and the latency percentiles (curl's process start included).
+    func stop() -> String {
+        lock.withLock { running = false }
+        done.wait()
+        let all = lock.withLock { results }
+        guard !all.isEmpty else { return "/healthz: no probe ran" }
+        let byStatus = Dictionary(grouping: all, by: \.status).map { "\($0.value.count) × \($0.key == "000" ? "no answer in 10 s" : $0.key)" }.sorted()
+        let s = all.map(\.seconds).sorted()
+        func p(_ q: Double) -> Double { s[min(s.count - 1, Int((Double(s.count) * q).rounded(.up)) - 1)] * 1000 }
+        return String(format: "/healthz during the burst: %d probes (%@), round trip p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+                      all.count, byStatus.joined(separator: ", "), p(0.5), p(0.99), s[s.count - 1] * 1000)
     }
 }

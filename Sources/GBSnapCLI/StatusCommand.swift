@@ -44,9 +44,16 @@ extension GBSnapCommand {
 /// What `gbsnap status` reports: the daemon holding the store, and one row per target.
 struct StatusReport: Encodable {
     var store: String
-    /// The pid of the daemon holding `daemon.lock`, nil when none does.
+    /// The pid of the daemon holding `daemon.lock` (or the first shard's), nil when none does.
     var daemonPID: Int32?
     var daemonRunning: Bool
+    /// Every daemon serving the store: one without a shard, or one per running shard (`0/3`).
+    var daemons: [ServingDaemon] = []
+
+    struct ServingDaemon: Encodable {
+        var shard: String?
+        var pid: Int32?
+    }
     var targets: [Row]
     var healthy: Bool { targets.allSatisfy { $0.problem == nil } }
 
@@ -85,7 +92,7 @@ struct StatusReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case store, targets, healthy
-        case daemonPID = "daemon_pid", daemonRunning = "daemon_running"
+        case daemonPID = "daemon_pid", daemonRunning = "daemon_running", daemons
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -93,12 +100,14 @@ struct StatusReport: Encodable {
         try c.encode(store, forKey: .store)
         try c.encode(daemonRunning, forKey: .daemonRunning)
         try c.encode(daemonPID, forKey: .daemonPID)
+        try c.encode(daemons, forKey: .daemons)
         try c.encode(healthy, forKey: .healthy)
         try c.encode(targets, forKey: .targets)
     }
 
     static func compute(store: SnapshotStore, config: ConfigFile?, now: Date) throws -> StatusReport {
-        let (running, pid) = daemon(holding: store.root)
+        let serving = daemons(serving: store.root)
+        let (running, pid) = (!serving.isEmpty, serving.first?.pid)
         let names = try config.map { $0.targets.map(\.name) } ?? store.targets()
         // The next firing per target, from the same planner as `gbsnap schedule` and the daemon.
         var periods: [String: Double] = [:]
@@ -129,13 +138,27 @@ struct StatusReport: Encodable {
             }
             return row
         }
-        return StatusReport(store: store.root, daemonPID: pid, daemonRunning: running, targets: rows)
+        return StatusReport(store: store.root, daemonPID: pid, daemonRunning: running, daemons: serving, targets: rows)
     }
 
-    /// Whether a daemon holds `<store>/daemon.lock`: a shared lock is refused while the daemon's exclusive one is held.
+    /// The daemons holding `<store>/daemon.lock` or a shard's `daemon-shard-I-of-N.lock`, shard order.
+    static func daemons(serving root: String) -> [ServingDaemon] {
+        var found: [ServingDaemon] = []
+        if case (true, let pid) = daemon(holding: "\(root)/daemon.lock") { found.append(ServingDaemon(shard: nil, pid: pid)) }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("daemon-shard-") && $0.hasSuffix(".lock") }
+        for name in names {
+            let numbers = name.dropFirst("daemon-shard-".count).dropLast(".lock".count).split(separator: "-")
+            guard numbers.count == 3, numbers[1] == "of", let index = Int(numbers[0]), let count = Int(numbers[2]) else { continue }
+            if case (true, let pid) = daemon(holding: "\(root)/\(name)") {
+                found.append(ServingDaemon(shard: "\(index)/\(count)", pid: pid))
+            }
+        }
+        return found.sorted { ($0.shard ?? "") < ($1.shard ?? "") }
+    }
+
+    /// Whether a daemon holds the lock file at `path`: a shared lock is refused while the daemon's exclusive one is held.
     /// The file is only opened when it exists, so status never writes to the store.
-    static func daemon(holding root: String) -> (running: Bool, pid: Int32?) {
-        let path = "\(root)/daemon.lock"
+    static func daemon(holding path: String) -> (running: Bool, pid: Int32?) {
         guard SystemIO.fileSize(path) != nil else { return (false, nil) }
         do {
             guard let lock = try FileLock.acquire(path, mode: .shared, timeout: 0) else { return (true, FileLock.holderPID(path)) }
@@ -149,9 +172,15 @@ struct StatusReport: Encodable {
     static func age(_ seconds: Double) -> String { DurationParser.format(.seconds(Int64(max(0, seconds).rounded()))) }
 
     func text(now: Date) -> String {
-        var out = daemonRunning
-            ? "daemon: pid \(daemonPID.map(String.init) ?? "?") serves \(store)\n"
-            : "daemon: none serves \(store)\n"
+        var out: String
+        if daemons.contains(where: { $0.shard != nil }) {
+            let list = daemons.map { d in (d.shard.map { "shard \($0) " } ?? "") + "pid \(d.pid.map(String.init) ?? "?")" }
+            out = "daemons: \(list.joined(separator: ", ")) serve \(store)\n"
+        } else {
+            out = daemonRunning
+                ? "daemon: pid \(daemonPID.map(String.init) ?? "?") serves \(store)\n"
+                : "daemon: none serves \(store)\n"
+        }
         let rows = targets.map { r in
             [r.target,
              r.lastTakenAt.map { "\(SnapshotDiffReport.formatTime($0)) (\(Self.age(now.timeIntervalSince($0))) ago)" } ?? "-",

@@ -63,6 +63,15 @@ struct ShardRunTests {
             let byTarget = Dictionary(grouping: DaemonRunTests.entries(store), by: \.target)
             return Self.targets.allSatisfy { (byTarget[$0]?.count ?? 0) >= 2 }
         }
+        let status = try await gbsnap(["status", "--config", configPath, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let serving = try #require(report["daemons"] as? [[String: Any]])
+        #expect(serving.compactMap { $0["shard"] as? String } == ["0/2", "1/2"])
+        #expect(serving.compactMap { ($0["pid"] as? NSNumber)?.int32Value } == daemons.map(\.pid))
+        #expect(report["daemon_running"] as? Bool == true)
+        let statusText = try await gbsnap(["status", "--config", configPath])
+        #expect(statusText.stdout.hasPrefix("daemons: shard 0/2 pid \(daemons[0].pid), shard 1/2 pid \(daemons[1].pid) serve \(store)\n"), "\(statusText.stdout)")
+
         for daemon in daemons { daemon.signal(SIGTERM) }
         for daemon in daemons { #expect(await daemon.exitStatus() == 0, "\(daemon.stderr)") }
 
