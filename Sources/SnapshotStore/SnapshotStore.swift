@@ -356,7 +356,8 @@ public struct ListFilter: Sendable {
         self.failedOnly = failedOnly
     }
 
-    func matches(_ e: CatalogEntry) -> Bool {
+    /// Whether `e` passes every part of the filter.
+    public func matches(_ e: CatalogEntry) -> Bool {
         if let kind, !e.kinds.contains(kind) && !e.failedKinds.contains(kind) { return false }
         if let since, e.takenAt < since { return false }
         if let until, e.takenAt > until { return false }
