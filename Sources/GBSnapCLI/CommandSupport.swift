@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import Config
 import Diff
 import Foundation
@@ -12,7 +13,7 @@ import SnapshotStore
 /// by every command that reads or writes snapshots, the daemon included. The precedence is ``StoreLocation``'s.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Store root directory (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
+        "Store root directory, or s3://BUCKET[/PREFIX] for list, show and export (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
         valueName: "dir"))
     var store: String?
 
@@ -27,9 +28,37 @@ struct StoreOptions: ParsableArguments {
     /// The root of ``location``.
     var storeRoot: String { location.root }
 
-    /// Opens the store of ``location``; read-only commands do not create it.
+    /// Opens the store of ``location``; read-only commands do not create it. A bucket is refused with a sentence:
+    /// the commands that work on one call ``withAnyStore(_:)``.
     func open(create: Bool) throws -> SnapshotStore {
-        try SnapshotStore(root: location.root, create: create)
+        let root = location.root
+        if AnyStore.isBucket(root) {
+            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (list, show, export and copy work on a bucket): give a local --store, or copy the snapshots to one with gbsnap copy",
+                             input: .path(root))
+        }
+        return try SnapshotStore(root: root, create: create)
+    }
+
+    /// Runs `body` on the store of ``location``, a local directory (not created) or a bucket (`s3://BUCKET[/PREFIX]`,
+    /// endpoint and credentials from the `AWS_*` variables), and closes a bucket's connections after.
+    func withAnyStore<T>(_ body: (AnyStore) async throws -> T) async throws -> T {
+        let store = try AnyStore.open(location.root, create: false, environment: ProcessInfo.processInfo.environment)
+        do {
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `body` with the snapshot `selector` names as a local archive file (a bucket's fetched into a temp folder
+    /// that is removed after).
+    func withSnapshot<T>(_ selector: String, _ body: (FetchedSnapshot) async throws -> T) async throws -> T {
+        let scratch = NSTemporaryDirectory() + "gbsnap-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        return try await withAnyStore { store in try await body(try await store.fetch(selector, scratch: scratch)) }
     }
 }
 

@@ -1,0 +1,308 @@
+import BucketStore
+import Foundation
+import GBSnapCore
+import GBSnapTestSupport
+import S3
+import SnapshotStore
+import Testing
+
+/// The built `gbsnap` binary, beside the test bundle.
+private var gbsnapPath: String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
+}
+
+/// The `AWS_*` variables that point gbsnap at moto (or at `port`, a proxy in front of it) with the IAM user's keys;
+/// empty values blank anything of the test runner's own environment.
+private func awsEnvironment(_ moto: MotoServer, port: Int? = nil, secret: String? = nil) -> [String: String] {
+    ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port ?? moto.port)", "AWS_ENDPOINT_URL_S3": "", "AWS_REGION": "us-east-1",
+     "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": secret ?? moto.credentials.secretAccessKey,
+     "AWS_SESSION_TOKEN": "", "AWS_CA_BUNDLE": "", "GBSNAP_STORE": ""]
+}
+
+/// Runs gbsnap with `environment` added.
+private func gbsnap(_ args: [String], _ environment: [String: String]) async throws -> Subprocess.Result {
+    try await Subprocess.run(gbsnapPath, args, environment: environment)
+}
+
+/// A local store holding real sample snapshots of two targets (heap, allocs, goroutine dumps, expvar, a trace).
+private func sampleStore(_ root: String) async throws -> [String] {
+    let imports: [([String], String, String)] = [
+        (["go1.27/heap-a.pb.gz", "go1.27/goroutine-a.debug2.txt", "go1.27/vars-a.json"], "order-api", "2026-11-26T02:00:00Z"),
+        (["go1.27/heap-b.pb.gz", "go1.27/goroutine-b.debug2.txt", "go1.27/vars-b.json"], "order-api", "2026-11-27T02:00:00Z"),
+        (["go1.27/allocs-gc-run.pb.gz", "go1.27/trace-1s.bin"], "order-api", "2026-11-28T02:00:00Z"),
+        (["go1.19/heap-a.pb.gz", "go1.19/goroutine-a.pb.gz"], "payment", "2026-11-26T03:00:00Z"),
+        (["go1.19/vars-a.json"], "payment", "2026-11-27T03:00:00Z"),
+    ]
+    var ids: [String] = []
+    for (files, target, time) in imports {
+        let r = try await gbsnap(["import"] + files.map(Samples.path) + ["--target", target, "--taken-at", time, "--store", root], [:])
+        try #require(r.status == 0, "import failed: \(r.stderr)")
+        ids.append(r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    return ids
+}
+
+/// The archive files under a store root, by key, with their bytes.
+private func archives(_ root: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    for path in regularFiles(under: "\(root)/snapshots") where path.hasSuffix(".tar.gz") {
+        out["snapshots/\(path)"] = try Data(contentsOf: URL(fileURLWithPath: "\(root)/snapshots/\(path)"))
+    }
+    return out
+}
+
+/// A client straight to moto, a fresh bucket, shut down after `body`.
+private func withBucket(_ label: String, _ body: (MotoServer, S3Client, String) async throws -> Void) async throws {
+    let moto = try await MotoServer.shared.value
+    let client = try S3Client(configuration: moto.configuration())
+    let bucket = uniqueBucket(label)
+    do {
+        try await client.createBucket(bucket)
+        try await body(moto, client, bucket)
+    } catch {
+        Issue.record("\(error)")
+    }
+    await client.shutdown()
+}
+
+@Suite("Bucket store and gbsnap copy against moto", .serialized)
+struct BucketStoreMotoTests {
+    @Test("copy real samples local → bucket → local: byte-identical archives, the same list and show, a re-run skips all")
+    func roundTrip() async throws {
+        try await withBucket("copy") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-copy")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local", back = "\(tmp.path)/back", url = "s3://\(bucket)/team/archive"
+            let ids = try await sampleStore(local)
+            let env = awsEnvironment(moto)
+
+            let up = try await gbsnap(["copy", "--from", local, "--to", url], env)
+            #expect(up.status == 0, "\(up.stderr)")
+            #expect(up.stdoutText.hasPrefix("copied 5 snapshots ("))
+            #expect(up.stdoutText.hasSuffix("), skipped 0 already there\n"))
+            #expect(up.stderr.isEmpty)  // no progress line: stderr is not a terminal
+
+            // The bucket holds the same keys under the prefix, byte for byte, and one record per snapshot.
+            let objects = try await client.listAllObjects(bucket: bucket, prefix: "team/archive/")
+            let localArchives = try archives(local)
+            for (key, bytes) in localArchives {
+                #expect(try await client.getObject(bucket: bucket, key: "team/archive/\(key)").bytes == [UInt8](bytes))
+            }
+            #expect(objects.filter { $0.key.hasSuffix(".tar.gz") }.count == 5)
+            #expect(Set(objects.filter { $0.key.hasSuffix(".put.json") }.map(\.key))
+                == Set(ids.map { "team/archive/catalog/\($0.split(separator: "-").dropFirst().dropLast().joined(separator: "-"))/log/\($0).put.json" }))
+
+            // Listing and showing on the bucket say what they say on disk.
+            for args in [["list", "--json"], ["list", "--target", "payment"], ["list", "--kind", "heap", "--json"], ["show", "order-api@latest", "--json"],
+                         ["show", "payment@latest~1", "--json"], ["show", String(ids[1].prefix(20)), "--json"]] {
+                let onDisk = try await gbsnap(args + ["--store", local], [:])
+                let inBucket = try await gbsnap(args + ["--store", url], env)
+                #expect(onDisk.status == 0 && inBucket.status == 0, "\(args): \(onDisk.stderr) \(inBucket.stderr)")
+                #expect(inBucket.stdoutText == onDisk.stdoutText, "\(args)")
+            }
+            let shown = try await gbsnap(["show", "order-api@latest", "--store", url], env)
+            #expect(shown.stdoutText.contains("archive    s3://\(bucket)/team/archive/snapshots/order-api/2026/11/28/\(ids[2]).tar.gz\n"))
+            #expect(shown.stdoutText.contains("trace-1s.bin"))
+            let exported = try await gbsnap(["export", "payment@latest~1", "--output", "\(tmp.path)/out", "--store", url], env)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(tmp.path)/out/heap.pb.gz")) == Data(contentsOf: URL(fileURLWithPath: Samples.path("go1.19/heap-a.pb.gz"))))
+
+            // Again: everything is there already.
+            let again = try await gbsnap(["copy", "--from", local, "--to", url, "--json"], env)
+            let report = try JSONDecoder().decode(CopyReport.self, from: Data(again.stdout))
+            #expect(report.copied == 0 && report.skipped == 5 && report.bytes == 0)
+
+            // And back, into a new local store: the same archives, a healthy store, the same listing.
+            let down = try await gbsnap(["copy", "--from", url, "--to", back], env)
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(down.stdoutText.hasPrefix("copied 5 snapshots ("))
+            #expect(try archives(back) == localArchives)
+            #expect(try await gbsnap(["verify", "--store", back], [:]).stdoutText == "verified 5 snapshot(s): all good\n")
+            #expect(try await gbsnap(["list", "--json", "--store", back], [:]).stdoutText == (try await gbsnap(["list", "--json", "--store", local], [:])).stdoutText)
+            // Selected snapshots only; the ones present are skipped and counted.
+            let some = try await gbsnap(["copy", "--from", url, "--to", "\(tmp.path)/some", "payment@latest", ids[0]], env)
+            #expect(some.stdoutText.hasPrefix("copied 2 snapshots ("), "\(some.stderr)")
+            let more = try await gbsnap(["copy", "--from", url, "--to", "\(tmp.path)/some", "payment@latest", "order-api@latest"], env)
+            #expect(more.stdoutText.hasPrefix("copied 1 snapshot ("))
+            #expect(more.stdoutText.hasSuffix("skipped 1 already there\n"))
+        }
+    }
+
+    @Test("a wrong secret: one sentence naming the endpoint and the key, exit 1, nothing written")
+    func wrongSecret() async throws {
+        try await withBucket("secret") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-secret")
+            defer { tmp.cleanup() }
+            _ = try await sampleStore("\(tmp.path)/local")
+            let r = try await gbsnap(["copy", "--from", "\(tmp.path)/local", "--to", "s3://\(bucket)"], awsEnvironment(moto, secret: "wrong-secret"))
+            #expect(r.status == 1)
+            #expect(r.stdout.isEmpty)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(r.stderr.hasPrefix("gbsnap: S3 at http://127.0.0.1:\(moto.port): "))
+            #expect(r.stderr.contains("the signature does not match for access key \(moto.credentials.accessKeyID)"))
+            #expect(!r.stderr.contains("wrong-secret"))
+            #expect(try await client.listAllObjects(bucket: bucket).isEmpty)
+
+            let list = try await gbsnap(["list", "--store", "s3://\(bucket)"], awsEnvironment(moto, secret: "wrong-secret"))
+            #expect(list.status == 1 && list.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test("bad stores and selectors: one sentence naming the input, exit 1, nothing created")
+    func badInputs() async throws {
+        try await withBucket("inputs") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-inputs")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            _ = try await sampleStore(local)
+            let env = awsEnvironment(moto)
+            let cases: [([String], String)] = [
+                (["copy", "--from", local, "--to", "s3://Bad_Bucket"], #"gbsnap: store "s3://Bad_Bucket" has bucket name "Bad_Bucket", which may hold only lowercase letters"#),
+                (["copy", "--from", local, "--to", "s3://gbsnap-no-such-bucket"], #"bucket "gbsnap-no-such-bucket" does not exist at this endpoint"#),
+                (["copy", "--from", "\(tmp.path)/missing", "--to", "s3://\(bucket)"], "gbsnap: store \(tmp.path)/missing does not exist"),
+                (["copy", "--from", local, "--to", "s3://\(bucket)", "billing@latest"], #"gbsnap: selector "billing@latest": the store has no snapshots of target "billing""#),
+                (["list", "--store", "s3://\(bucket)", "--target", "order-apu"], #"the store s3://\#(bucket) has no snapshots of target "order-apu"; did you mean "order-api"?"#),
+                (["verify", "--store", "s3://\(bucket)"], "gbsnap: store s3://\(bucket) is a bucket, and this command works on a local store only so far"),
+            ]
+            _ = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", "order-api@latest"], env)
+            let before = try await client.listAllObjects(bucket: bucket).map(\.key)
+            for (args, message) in cases {
+                let r = try await gbsnap(args, env)
+                #expect(r.status == 1, "\(args)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+                #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+            }
+            #expect(try await client.listAllObjects(bucket: bucket).map(\.key) == before)
+            let noKeys = try await gbsnap(["list", "--store", "s3://\(bucket)"], env.merging(["AWS_ACCESS_KEY_ID": ""]) { $1 })
+            #expect(noKeys.stderr == "gbsnap: store s3://\(bucket): no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or access_key_id and secret_access_key_file in the config\n")
+        }
+    }
+
+    @Test("an archive upload cut mid-body by the fault proxy: no record, not listed, a re-run copies it")
+    func uploadKilledMidArchive() async throws {
+        try await withBucket("killed") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-killed")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            let ids = try await sampleStore(local)
+            // Every PUT of one snapshot's archive is dropped half-way, whatever the retries.
+            let victim = ids[1]
+            let proxy = try FaultProxy(upstreamPort: moto.port) { _, method, target in
+                method == "PUT" && target.contains("\(victim).tar.gz") ? .dropMidBody : nil
+            }
+            defer { proxy.stop() }
+            let cut = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)"], awsEnvironment(moto, port: proxy.port))
+            #expect(cut.status == 1)
+            #expect(cut.stderr.split(separator: "\n").count == 1, "\(cut.stderr)")
+            #expect(cut.stderr.contains("\(victim).tar.gz"), "\(cut.stderr)")
+            #expect(proxy.log.filter { $0.hasSuffix("-> dropped") }.count == 5)
+
+            // The snapshots copied before it (oldest first) are listed; the victim has neither archive nor record.
+            let keys = try await client.listAllObjects(bucket: bucket).map(\.key)
+            #expect(!keys.contains { $0.contains(victim) })
+            let listed = try await gbsnap(["list", "--json", "--store", "s3://\(bucket)"], awsEnvironment(moto))
+            let listedIDs = try JSONDecoder().decode([CatalogEntry].self, from: Data(listed.stdout)).map(\.id)
+            #expect(listedIDs == [ids[0], ids[3]])
+
+            let rerun = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)"], awsEnvironment(moto))
+            #expect(rerun.stdoutText.hasPrefix("copied 3 snapshots ("), "\(rerun.stderr)")
+            #expect(rerun.stdoutText.hasSuffix("skipped 2 already there\n"))
+            let archive = try #require(try archives(local).first { $0.key.contains(victim) })
+            #expect(try await client.getObject(bucket: bucket, key: archive.key).bytes == [UInt8](archive.value))
+        }
+    }
+
+    @Test("an archive stored but its record lost: not listed; a re-run checks the stored bytes and writes the record")
+    func recordLost() async throws {
+        try await withBucket("record") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-record")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            let ids = try await sampleStore(local)
+            let proxy = try FaultProxy(upstreamPort: moto.port) { _, method, target in
+                method == "PUT" && target.hasSuffix("\(ids[0]).put.json") ? .slowDown : nil
+            }
+            defer { proxy.stop() }
+            let first = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", ids[0]], awsEnvironment(moto, port: proxy.port))
+            #expect(first.status == 1 && first.stderr.contains("SlowDown"), "\(first.stderr)")
+            let store = BucketStore(location: S3Location(bucket: bucket), client: client)
+            #expect(try await client.headObject(bucket: bucket, key: try archives(local).keys.first { $0.contains(ids[0]) }!) != nil)
+            #expect(try await store.allEntries().isEmpty)
+
+            let rerun = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", ids[0]], awsEnvironment(moto))
+            #expect(rerun.stdoutText.hasPrefix("copied 1 snapshot ("), "\(rerun.stderr)")
+            #expect(try await store.allEntries().map(\.id) == [ids[0]])
+        }
+    }
+
+    @Test("the catalog read: base plus log records, tombstones, another target's records apart; pins as objects")
+    func catalogRead() async throws {
+        try await withBucket("catalog") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-catalog")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            let ids = try await sampleStore(local)
+            let localStore = try SnapshotStore(root: local, create: false)
+            let entries = try localStore.list(ListFilter(target: "order-api"))
+            let store = BucketStore(location: S3Location(bucket: bucket, prefix: "p"), client: client)
+            for e in try localStore.list() { try await store.put(archiveAt: localStore.path(forKey: e.key), entry: e) }
+            #expect(try await store.targets() == ["order-api", "payment"])
+            #expect(try await store.entries(target: "order-api") == entries)
+            // A compacted base holding the first two, their records gone: the same entries.
+            _ = try await client.putObject(bucket: bucket, key: "p/catalog/order-api/base.jsonl", bytes: CatalogCodec.shard(Array(entries.prefix(2))))
+            for e in entries.prefix(2) { try await client.deleteObject(bucket: bucket, key: "p/" + BucketCatalog.recordKey(target: "order-api", id: e.id)) }
+            #expect(try await store.entries(target: "order-api") == entries)
+            // A tombstone hides its snapshot whether its entry is in the base or the log.
+            for id in [ids[0], ids[2]] {
+                _ = try await client.putObject(bucket: bucket, key: "p/" + BucketCatalog.tombstoneKey(target: "order-api", id: id), bytes: Array("{}".utf8))
+            }
+            #expect(try await store.entries(target: "order-api").map(\.id) == [ids[1]])
+            #expect(try await store.resolveEntry("order-api@latest").id == ids[1])
+            #expect(try await store.list(ListFilter(kind: "vars")).map(\.id) == [ids[1], ids[4]])
+
+            try await store.pin(ids[3], note: "before the release")
+            #expect(try await store.pins()[ids[3]]?.note == "before the release")
+            let listed = try await gbsnap(["list", "--target", "payment", "--store", "s3://\(bucket)/p"], awsEnvironment(moto))
+            #expect(listed.stdoutText.contains("pinned: before the release"))
+            #expect(try await store.unpin(ids[3]))
+            #expect(try await store.unpin(ids[3]) == false)
+            #expect(try await store.pins().isEmpty)
+        }
+    }
+
+    @Test("a 48 MiB archive goes up in parts and comes back byte-identical (throughput printed)")
+    func largeArchive() async throws {
+        try await withBucket("large") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-large")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            // Incompressible bytes, so the archive is as big as the artifact.
+            // Written 1 MiB at a time: the S3 client's memory test may be measuring this process's resident set.
+            let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+            let big = tmp.file("big.trace", bytes: [])
+            let out = try #require(FileHandle(forWritingAtPath: big))
+            for _ in 0..<48 { try out.write(contentsOf: random.readData(ofLength: 1 << 20)) }
+            try out.close()
+            try random.close()
+            let imported = try await gbsnap(["import", big, "--kind", "trace", "--target", "api", "--store", local], [:])
+            try #require(imported.status == 0, "\(imported.stderr)")
+            let env = awsEnvironment(moto)
+            let start = Date()
+            let up = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", "--json"], env)
+            let upSeconds = Date().timeIntervalSince(start)
+            let report = try JSONDecoder().decode(CopyReport.self, from: Data(up.stdout))
+            #expect(report.copied == 1, "\(up.stderr)")
+            let key = try #require(try archives(local).keys.first)
+            #expect(try await client.headObject(bucket: bucket, key: key)?.etag.contains("-") == true)  // multipart
+            let downStart = Date()
+            let down = try await gbsnap(["copy", "--from", "s3://\(bucket)", "--to", "\(tmp.path)/back"], env)
+            let downSeconds = Date().timeIntervalSince(downStart)
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(try archives("\(tmp.path)/back") == archives(local))
+            let mib = Double(report.bytes) / 1_048_576
+            print("gbsnap copy of a \(String(format: "%.1f", mib)) MiB archive: to moto \(String(format: "%.1f", mib / upSeconds)) MiB/s, back \(String(format: "%.1f", mib / downSeconds)) MiB/s (each checked before it is recorded)")
+        }
+    }
+}
