@@ -80,6 +80,8 @@ public struct CopyReport: Sendable, Codable, Hashable {
     /// Snapshots the destination already had.
     public var skipped: Int
     public var snapshots: [Item]
+    /// Problems after the copy that did not undo it (a compaction that failed), one sentence each.
+    public var warnings: [String] = []
 }
 
 /// Copies snapshots between stores (`gbsnap copy`): a local store to a bucket and back, and also local to local or
@@ -89,9 +91,13 @@ public struct CopyReport: Sendable, Codable, Hashable {
 /// from `.tmp` before its catalog line, so a copy that fails leaves nothing listed half-done, and a re-run
 /// copies what is missing. Snapshots the destination already lists are skipped.
 public enum StoreCopy {
-    /// Copies the snapshots `selectors` name (every one of the source when empty).
+    /// The log objects a bucket target's catalog may gather before a copy into it compacts it.
+    public static let compactionThreshold = 256
+
+    /// Copies the snapshots `selectors` name (every one of the source when empty). A bucket destination's targets
+    /// whose log then holds `compactThreshold` objects or more are compacted.
     public static func copy(from source: AnyStore, to destination: AnyStore, selectors: [String],
-                            progress: StoreProgress? = nil) async throws -> CopyReport {
+                            progress: StoreProgress? = nil, compactThreshold: Int = compactionThreshold) async throws -> CopyReport {
         let selected: [CatalogEntry]
         if selectors.isEmpty {
             selected = try await source.list()
@@ -121,6 +127,14 @@ public enum StoreCopy {
             }
         }
         progress?(selected.count, selected.count, "")
+        if case .bucket(let b) = destination {
+            for target in Set(report.snapshots.filter { $0.action == "copied" }.map(\.target)).sorted() {
+                // The copy is complete either way: an uncompacted log only makes reads longer.
+                do { try await b.compact(target: target, minLogObjects: compactThreshold) } catch {
+                    report.warnings.append("\(error)")
+                }
+            }
+        }
         return report
     }
 

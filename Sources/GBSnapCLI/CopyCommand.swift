@@ -44,6 +44,7 @@ extension GBSnapCommand {
                     await destination.shutdown()
                     throw error
                 }
+                for warning in report.warnings { Console.warning(warning) }
                 if json {
                     try Console.printJSON(report)
                 } else {

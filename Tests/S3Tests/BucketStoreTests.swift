@@ -272,6 +272,53 @@ struct BucketStoreMotoTests {
         }
     }
 
+    @Test("compaction: the log folded into a base under If-Match; the loser of a race writes and deletes nothing; reads agree throughout")
+    func compaction() async throws {
+        try await withBucket("compact") { _, client, bucket in
+            let tmp = TemporaryDirectory("bucket-compact")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            let ids = try await sampleStore(local)
+            let localStore = try SnapshotStore(root: local, create: false)
+            let all = try localStore.list(ListFilter(target: "order-api"))
+            let store = BucketStore(location: S3Location(bucket: bucket, prefix: "c"), client: client)
+            for e in all.prefix(2) { try await store.put(archiveAt: localStore.path(forKey: e.key), entry: e) }
+            func logKeys() async throws -> [String] {
+                try await client.listAllObjects(bucket: bucket, prefix: "c/catalog/order-api/log/").map(\.key)
+            }
+
+            // Two compactions read the same state; the first to write wins, the other gets 412 and changes nothing.
+            let first = try await store.planCompaction(target: "order-api")
+            let second = try await store.planCompaction(target: "order-api")
+            #expect(first.baseETag == nil && first.foldedKeys.count == 2)
+            #expect(try await store.apply(second))
+            #expect(try await logKeys().isEmpty)
+            #expect(try await store.entries(target: "order-api") == Array(all.prefix(2)))
+            try await store.put(archiveAt: localStore.path(forKey: all[2].key), entry: all[2])
+            #expect(try await store.apply(first) == false)
+            #expect(try await logKeys() == ["c/" + BucketCatalog.recordKey(target: "order-api", id: all[2].id)])
+            #expect(try await store.entries(target: "order-api") == all)
+
+            // The next one folds the new record and a tombstone into the base it read (If-Match of its ETag).
+            _ = try await client.putObject(bucket: bucket, key: "c/" + BucketCatalog.tombstoneKey(target: "order-api", id: ids[0]), bytes: [])
+            let base = try #require(try await client.headObject(bucket: bucket, key: "c/catalog/order-api/base.jsonl"))
+            let third = try await store.planCompaction(target: "order-api")
+            #expect(third.baseETag == base.etag)
+            #expect(try await store.compact(target: "order-api") == .compacted(entries: 2, folded: 2))
+            #expect(try await logKeys().isEmpty)
+            #expect(try await store.entries(target: "order-api").map(\.id) == [ids[1], ids[2]])
+            #expect(try await store.compact(target: "order-api") == .notNeeded(logObjects: 0))
+            let shard = try await client.getObject(bucket: bucket, key: "c/catalog/order-api/base.jsonl").bytes
+            #expect(shard == CatalogCodec.shard(Array(all.dropFirst())))
+
+            // A copy compacts the targets it wrote to once their log reaches the threshold.
+            let copied = try await StoreCopy.copy(from: .local(localStore), to: .bucket(store), selectors: [], compactThreshold: 2)
+            #expect(copied.copied == 3 && copied.skipped == 2 && copied.warnings.isEmpty)  // ids[0] is tombstoned on the bucket: copied again
+            #expect(try await client.listAllObjects(bucket: bucket, prefix: "c/catalog/payment/log/").isEmpty)
+            #expect(try await store.entries(target: "payment").map(\.id) == [ids[3], ids[4]])
+        }
+    }
+
     @Test("a 48 MiB archive goes up in parts and comes back byte-identical (throughput printed)")
     func largeArchive() async throws {
         try await withBucket("large") { moto, client, bucket in
