@@ -239,3 +239,31 @@ public struct FetchedSnapshot: Sendable {
     /// Where the archive lives, for people: a path, or `s3://…`.
     public var archiveName: String
 }
+
+extension AnyStore {
+    /// Pins the snapshot `selector` names (an archive path too, on a local store); returns its id.
+    public func pin(_ selector: String, note: String?) async throws -> String {
+        switch self {
+        case .local(let s):
+            let id = try s.resolve(selector).id
+            try s.pin(id, note: note)
+            return id
+        case .bucket(let b):
+            let id = try await b.resolveEntry(selector).id
+            try await b.pin(id, note: note)
+            return id
+        }
+    }
+
+    /// Unpins the snapshot `selector` names; returns its id and whether it was pinned.
+    public func unpin(_ selector: String) async throws -> (id: String, wasPinned: Bool) {
+        switch self {
+        case .local(let s):
+            let id = try s.resolve(selector).id
+            return (id, try s.unpin(id))
+        case .bucket(let b):
+            let id = try await b.resolveEntry(selector).id
+            return (id, try await b.unpin(id))
+        }
+    }
+}

@@ -262,6 +262,15 @@ struct BucketStoreMotoTests {
             #expect(try await store.resolveEntry("order-api@latest").id == ids[1])
             #expect(try await store.list(ListFilter(kind: "vars")).map(\.id) == [ids[1], ids[4]])
 
+            // pin and unpin on the bucket through gbsnap: one object each.
+            let pinned = try await gbsnap(["pin", "order-api@latest", "--note", "incident 4711", "--store", "s3://\(bucket)/p"], awsEnvironment(moto))
+            #expect(pinned.stdoutText == "pinned \(ids[1])\n", "\(pinned.stderr)")
+            #expect(try await store.pins()[ids[1]]?.note == "incident 4711")
+            #expect(try await client.headObject(bucket: bucket, key: "p/pins/\(ids[1]).json") != nil)
+            let unpinned = try await gbsnap(["unpin", ids[1], "--store", "s3://\(bucket)/p"], awsEnvironment(moto))
+            #expect(unpinned.stdoutText == "unpinned \(ids[1])\n", "\(unpinned.stderr)")
+            #expect(try await gbsnap(["unpin", ids[1], "--store", "s3://\(bucket)/p"], awsEnvironment(moto)).stdoutText == "\(ids[1]) was not pinned\n")
+
             try await store.pin(ids[3], note: "before the release")
             #expect(try await store.pins()[ids[3]]?.note == "before the release")
             let listed = try await gbsnap(["list", "--target", "payment", "--store", "s3://\(bucket)/p"], awsEnvironment(moto))
@@ -316,6 +325,65 @@ struct BucketStoreMotoTests {
             #expect(copied.copied == 3 && copied.skipped == 2 && copied.warnings.isEmpty)  // ids[0] is tombstoned on the bucket: copied again
             #expect(try await client.listAllObjects(bucket: bucket, prefix: "c/catalog/payment/log/").isEmpty)
             #expect(try await store.entries(target: "payment").map(\.id) == [ids[3], ids[4]])
+        }
+    }
+
+    @Test("copy on a terminal counts the snapshots on stderr, erases the count, then prints the summary")
+    func progressOnTerminal() async throws {
+        try await withBucket("tty") { moto, _, bucket in
+            let tmp = TemporaryDirectory("bucket-tty")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local"
+            let ids = try await sampleStore(local)
+            let command = "stty cols 120 rows 50; '\(gbsnapPath)' copy --from '\(local)' --to s3://\(bucket); echo \"[exit $?]\""
+            var env = awsEnvironment(moto)
+            env["TERM"] = "xterm"
+            let shown = try await Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: env).stdoutText
+            let erase = "\r\u{1B}[2K"
+            #expect(shown.contains("gbsnap copy: copying 0/5 (0%) \(ids[0])"), "\(shown)")
+            #expect(shown.contains("gbsnap copy: copying 5/5 (100%)"), "\(shown)")
+            #expect(shown.contains(erase + "copied 5 snapshots ("), "\(shown)")
+            #expect(shown.contains("[exit 0]"))
+        }
+    }
+
+    @Test("reading a target of 600 records: figures before and after compaction")
+    func catalogReadFigures() async throws {
+        try await withBucket("figures") { moto, client, bucket in
+            let store = BucketStore(location: S3Location(bucket: bucket), client: client)
+            let count = 600
+            let start = Date(timeIntervalSince1970: 1_795_000_000)
+            let entries = (0..<count).map { i in
+                let taken = start.addingTimeInterval(Double(i) * 600)
+                let id = SnapshotID.make(target: "bulk", at: taken)
+                return CatalogEntry(id: id, key: SnapshotStore.key(target: "bulk", id: id, takenAt: taken), target: "bulk", labels: [:],
+                                    kinds: ["heap", "goroutine"], failedKinds: [], schedule: "nightly", takenAt: taken, finishedAt: taken,
+                                    bytes: 4096, sha256: String(repeating: "0", count: 64), status: .complete)
+            }
+            // Records only (a listing reads no archive), 16 PUTs at a time.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, e) in entries.enumerated() {
+                    if i >= 16 { try await group.next() }
+                    group.addTask {
+                        _ = try await client.putObject(bucket: bucket, key: BucketCatalog.recordKey(target: "bulk", id: e.id),
+                                                       bytes: CatalogCodec.entryJSON(e), condition: .ifNoneMatch)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            func timed(_ label: String) async throws -> Double {
+                let t0 = Date()
+                let listed = try await gbsnap(["list", "--target", "bulk", "--json", "--store", "s3://\(bucket)"], awsEnvironment(moto))
+                let seconds = Date().timeIntervalSince(t0)
+                #expect(try JSONDecoder().decode([CatalogEntry].self, from: Data(listed.stdout)) == entries, "\(label): \(listed.stderr)")
+                let t1 = Date()
+                #expect(try await store.resolveEntry("bulk@latest").id == entries.last?.id)
+                print("bucket catalog, \(count) snapshots of one target, \(label): gbsnap list --target \(String(format: "%.2f", seconds)) s, TARGET@latest \(String(format: "%.2f", Date().timeIntervalSince(t1))) s")
+                return seconds
+            }
+            _ = try await timed("600 log records")
+            #expect(try await store.compact(target: "bulk") == .compacted(entries: count, folded: count))
+            _ = try await timed("compacted into base.jsonl")
         }
     }
 
