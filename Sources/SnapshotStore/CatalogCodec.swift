@@ -67,3 +67,15 @@ public enum CatalogCodec {
     /// `entries` in the catalog's order: by time taken, ties by id.
     public static func sorted(_ entries: [CatalogEntry]) -> [CatalogEntry] { Catalog.sortedByTime(entries) }
 }
+
+extension SnapshotStore {
+    /// Replaces a target's catalog shard with exactly `entries` (oldest first), under the store lock: for a scratch
+    /// store mirroring another store's catalog (a bucket's, so the local selector and pairing rules run on it), whose
+    /// archives are fetched afterwards. Never for a store of record: its catalog is only appended to.
+    public func seedCatalog(target: String, entries: [CatalogEntry]) throws {
+        guard SnapshotID.isValidTargetName(target) else {
+            throw StoreError(.invalidTargetName, "target name \"\(target)\" is not usable", input: .target(target))
+        }
+        try withWriteLock { try catalog.rewrite(target: target, entries: entries) }
+    }
+}

@@ -328,6 +328,35 @@ struct BucketStoreMotoTests {
         }
     }
 
+    @Test("diff against a bucket: the same report and exit status as on disk; only the two archives compared are fetched")
+    func diffOnBucket() async throws {
+        try await withBucket("diff") { moto, _, bucket in
+            let tmp = TemporaryDirectory("bucket-diff")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local", url = "s3://\(bucket)/d"
+            let ids = try await sampleStore(local)
+            #expect(try await gbsnap(["copy", "--from", local, "--to", url], awsEnvironment(moto)).status == 0)
+            let proxy = try FaultProxy(upstreamPort: moto.port) { _, _, _ in nil }
+            defer { proxy.stop() }
+            for args in [[ids[0], ids[1]], ["order-api@latest~2", "order-api@latest~1", "--format", "json"], ["order-api"], ["payment"],
+                         ["order-api@latest~2", "order-api@latest~1", "--fail-on", "heap.inuse_space.delta>20%"]] {
+                let onDisk = try await gbsnap(["diff"] + args + ["--store", local], [:])
+                let inBucket = try await gbsnap(["diff"] + args + ["--store", url], awsEnvironment(moto, port: proxy.port))
+                #expect(inBucket.status == onDisk.status, "\(args): \(inBucket.stderr)")
+                #expect(inBucket.stdoutText == onDisk.stdoutText, "\(args)")
+                #expect(inBucket.stderr == onDisk.stderr, "\(args)")
+            }
+            // The first diff fetched its two archives and nothing else of snapshots/.
+            let fetched = proxy.log.filter { $0.hasPrefix("GET ") && $0.contains(".tar.gz") }
+            #expect(fetched.count >= 2)
+            #expect(fetched.prefix(2).allSatisfy { $0.contains(ids[0]) || $0.contains(ids[1]) }, "\(fetched)")
+            let typo = try await gbsnap(["diff", "order-apy@latest", "--store", url], awsEnvironment(moto))
+            #expect(typo.status == 1)
+            #expect(typo.stderr == "gbsnap: selector \"order-apy@latest\": the store \(url) has no snapshots of target \"order-apy\"; did you mean \"order-api\"?\n")
+            #expect(!(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("gbsnap-diff-") }))
+        }
+    }
+
     @Test("copy on a terminal counts the snapshots on stderr, erases the count, then prints the summary")
     func progressOnTerminal() async throws {
         try await withBucket("tty") { moto, _, bucket in
