@@ -291,8 +291,23 @@ extension BucketStore {
                 wanted.formUnion(all)
             }
         }
+        return try await mirror(targets: wanted.sorted(), known: all, into: root)
+    }
+
+    /// A scratch local store at `root` whose catalog holds this bucket's entries of `targets`; a target the bucket
+    /// has no snapshots of is an error naming `input` (`gbsnap trend api`) with the closest target it has.
+    public func mirror(targets: [String], input: String, into root: String) async throws -> SnapshotStore {
+        let all = try await self.targets()
+        for target in targets where !all.contains(target) {
+            let hint = NameSuggestion.hint(target, in: all, known: "the store has snapshots of")
+            throw StoreError(.unknownSelector, "\(input): the store \(description) has no snapshots of target \"\(target)\"\(hint)", input: .target(target))
+        }
+        return try await mirror(targets: targets, known: all, into: root)
+    }
+
+    func mirror(targets: [String], known all: [String], into root: String) async throws -> SnapshotStore {
         let store = try SnapshotStore(root: root, create: true)
-        for target in wanted.sorted() where all.contains(target) {
+        for target in targets where all.contains(target) {
             try store.seedCatalog(target: target, entries: try await entries(target: target))
         }
         return store

@@ -13,7 +13,7 @@ import SnapshotStore
 /// by every command that reads or writes snapshots, the daemon included. The precedence is ``StoreLocation``'s.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Store root directory, or s3://BUCKET[/PREFIX] for list, show, export, diff, pin and unpin (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
+        "Store root directory, or s3://BUCKET[/PREFIX] for list, show, export, diff, trend, pin and unpin (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
         valueName: "dir"))
     var store: String?
 
@@ -33,7 +33,7 @@ struct StoreOptions: ParsableArguments {
     func open(create: Bool) throws -> SnapshotStore {
         let root = location.root
         if AnyStore.isBucket(root) {
-            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (list, show, export, diff, pin, unpin and copy work on a bucket): give a local --store, or copy the snapshots to one with gbsnap copy",
+            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (list, show, export, diff, trend, pin, unpin and copy work on a bucket): give a local --store, or copy the snapshots to one with gbsnap copy",
                              input: .path(root))
         }
         return try SnapshotStore(root: root, create: create)
@@ -57,10 +57,21 @@ struct StoreOptions: ParsableArguments {
     /// the bucket's catalog of the targets `selectors` may name and the archives of the entries `needed` picks from it.
     func openOrMirror(selectors: [String], scratch: String,
                       needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
+        try await openOrMirror(scratch: scratch, mirror: { try await $0.mirror(selectors: selectors, into: scratch) }, needed: needed)
+    }
+
+    /// ``openOrMirror(selectors:scratch:needed:)`` for the catalog of one `target` (`input` names it in errors).
+    func openOrMirror(target: String, input: String, scratch: String,
+                      needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
+        try await openOrMirror(scratch: scratch, mirror: { try await $0.mirror(targets: [target], input: input, into: scratch) }, needed: needed)
+    }
+
+    private func openOrMirror(scratch: String, mirror makeMirror: (BucketStore) async throws -> SnapshotStore,
+                              needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
         guard AnyStore.isBucket(location.root) else { return try open(create: false) }
         return try await withAnyStore { store in
             guard case .bucket(let bucket) = store else { return try open(create: false) }
-            let mirror = try await bucket.mirror(selectors: selectors, into: scratch)
+            let mirror = try await makeMirror(bucket)
             for entry in try needed(mirror) { try await bucket.fetchArchive(entry, into: mirror) }
             return mirror
         }

@@ -69,7 +69,7 @@ extension GBSnapCommand {
 
         func run() async throws {
             let requested = kind.isEmpty ? nil : Set(kind.map(\.rawValue))
-            let scratch = NSTemporaryDirectory() + "gbsnap-diff-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+            let scratch = NSTemporaryDirectory() + "gbsnap-mirror-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let result: SnapshotDiffResult = try await reportingFailures {
                 // A bucket's catalog of the targets named is mirrored into a scratch store, and only the two

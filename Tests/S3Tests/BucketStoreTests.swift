@@ -328,7 +328,7 @@ struct BucketStoreMotoTests {
         }
     }
 
-    @Test("diff against a bucket: the same report and exit status as on disk; only the two archives compared are fetched")
+    @Test("diff and trend against a bucket: the same reports and exit statuses as on disk; diff fetches only the two archives it compares")
     func diffOnBucket() async throws {
         try await withBucket("diff") { moto, _, bucket in
             let tmp = TemporaryDirectory("bucket-diff")
@@ -350,10 +350,21 @@ struct BucketStoreMotoTests {
             let fetched = proxy.log.filter { $0.hasPrefix("GET ") && $0.contains(".tar.gz") }
             #expect(fetched.count >= 2)
             #expect(fetched.prefix(2).allSatisfy { $0.contains(ids[0]) || $0.contains(ids[1]) }, "\(fetched)")
+            // trend too: the target's catalog mirrored, the archives of the window fetched.
+            for args in [["order-api", "--since", "2026-11-25T00:00:00Z"], ["order-api", "--since", "2026-11-25T00:00:00Z", "--format", "json"],
+                         ["payment", "--last", "2"], ["order-api"]] {
+                let onDisk = try await gbsnap(["trend"] + args + ["--store", local], [:])
+                let inBucket = try await gbsnap(["trend"] + args + ["--store", url], awsEnvironment(moto))
+                #expect(inBucket.status == onDisk.status, "\(args): \(inBucket.stderr)")
+                #expect(inBucket.stdoutText == onDisk.stdoutText, "\(args)")
+                #expect(inBucket.stderr == onDisk.stderr, "\(args)")
+            }
+            let trendTypo = try await gbsnap(["trend", "order-apy", "--store", url], awsEnvironment(moto))
+            #expect(trendTypo.stderr == "gbsnap: gbsnap trend order-apy: the store \(url) has no snapshots of target \"order-apy\"; did you mean \"order-api\"?\n")
             let typo = try await gbsnap(["diff", "order-apy@latest", "--store", url], awsEnvironment(moto))
             #expect(typo.status == 1)
             #expect(typo.stderr == "gbsnap: selector \"order-apy@latest\": the store \(url) has no snapshots of target \"order-apy\"; did you mean \"order-api\"?\n")
-            #expect(!(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("gbsnap-diff-") }))
+            #expect(!(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("gbsnap-mirror-") }))
         }
     }
 
