@@ -43,6 +43,12 @@ public struct VerifyReport: Sendable, Codable {
     public var checked: Int
     public var problems: [VerifyProblem]
     public var isHealthy: Bool { problems.isEmpty }
+
+    /// A report of `checked` snapshots with `problems`.
+    public init(checked: Int, problems: [VerifyProblem]) {
+        self.checked = checked
+        self.problems = problems
+    }
 }
 
 extension SnapshotStore {

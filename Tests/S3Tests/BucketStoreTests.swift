@@ -164,7 +164,7 @@ struct BucketStoreMotoTests {
                 (["copy", "--from", "\(tmp.path)/missing", "--to", "s3://\(bucket)"], "gbsnap: store \(tmp.path)/missing does not exist"),
                 (["copy", "--from", local, "--to", "s3://\(bucket)", "billing@latest"], #"gbsnap: selector "billing@latest": the store has no snapshots of target "billing""#),
                 (["list", "--store", "s3://\(bucket)", "--target", "order-apu"], #"the store s3://\#(bucket) has no snapshots of target "order-apu"; did you mean "order-api"?"#),
-                (["verify", "--store", "s3://\(bucket)"], "gbsnap: store s3://\(bucket) is a bucket, and this command works on a local store only so far"),
+                (["reindex", "--store", "s3://\(bucket)"], "gbsnap: store s3://\(bucket) is a bucket, and this command works on a local store only so far"),
             ]
             _ = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", "order-api@latest"], env)
             let before = try await client.listAllObjects(bucket: bucket).map(\.key)
@@ -365,6 +365,40 @@ struct BucketStoreMotoTests {
             #expect(typo.status == 1)
             #expect(typo.stderr == "gbsnap: selector \"order-apy@latest\": the store \(url) has no snapshots of target \"order-apy\"; did you mean \"order-api\"?\n")
             #expect(!(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("gbsnap-mirror-") }))
+        }
+    }
+
+    @Test("verify on a bucket: every archive fetched and checked; a changed archive and one without a record are BAD lines, exit 1")
+    func verifyOnBucket() async throws {
+        try await withBucket("verify") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-verify")
+            defer { tmp.cleanup() }
+            let local = "\(tmp.path)/local", url = "s3://\(bucket)/v"
+            let ids = try await sampleStore(local)
+            let env = awsEnvironment(moto)
+            #expect(try await gbsnap(["copy", "--from", local, "--to", url], env).status == 0)
+            let healthy = try await gbsnap(["verify", "--store", url], env)
+            #expect(healthy.status == 0 && healthy.stdoutText == "verified 5 snapshot(s): all good\n", "\(healthy.stderr)")
+
+            // One archive replaced by other bytes, one archive uploaded without a record.
+            let keys = try archives(local)
+            let changed = try #require(keys.keys.first { $0.contains(ids[1]) })
+            _ = try await client.putObject(bucket: bucket, key: "v/\(changed)", bytes: [UInt8](keys[try #require(keys.keys.first { $0.contains(ids[0]) })]!))
+            let orphan = "snapshots/order-api/2026/11/30/20261130T020000Z-order-api-zzzz.tar.gz"
+            _ = try await client.putObject(bucket: bucket, key: "v/\(orphan)", bytes: Array("not yet recorded".utf8))
+            let bad = try await gbsnap(["verify", "--store", url], env)
+            #expect(bad.status == 1)
+            let lines = bad.stdoutText.split(separator: "\n").map(String.init)
+            #expect(lines.last == "verified 5 snapshot(s): 2 problem(s)", "\(bad.stdoutText)")
+            #expect(lines.contains { $0.hasPrefix("BAD  archive s3://\(bucket)/v/\(orphan) has no catalog record") })
+            #expect(lines.contains { $0.hasPrefix("BAD  snapshot \(ids[1]): archive s3://\(bucket)/v/\(changed) does not match") })
+            let json = try await gbsnap(["verify", "--json", "--store", url], env)
+            let report = try JSONDecoder().decode(VerifyReport.self, from: Data(json.stdout))
+            #expect(Set(report.problems.map(\.kind)) == [.notInCatalog, .checksumMismatch])
+            // A selector checks only that snapshot.
+            let one = try await gbsnap(["verify", ids[0], "--store", url], env)
+            #expect(one.status == 0 && one.stdoutText == "verified 1 snapshot(s): all good\n", "\(one.stderr)")
+            #expect(!(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("gbsnap-verify-") }))
         }
     }
 
