@@ -165,6 +165,9 @@ struct BucketStoreMotoTests {
                 (["copy", "--from", local, "--to", "s3://\(bucket)", "billing@latest"], #"gbsnap: selector "billing@latest": the store has no snapshots of target "billing""#),
                 (["list", "--store", "s3://\(bucket)", "--target", "order-apu"], #"the store s3://\#(bucket) has no snapshots of target "order-apu"; did you mean "order-api"?"#),
                 (["reindex", "--store", "s3://\(bucket)"], "gbsnap: store s3://\(bucket) is a bucket, and this command works on a local store only so far"),
+                (["import", Samples.path("go1.19/vars-a.json"), "--target", "api", "--store", "s3://\(bucket)"],
+                 "gbsnap: store s3://\(bucket) is a bucket, and this command works on a local store only so far"),
+                (["prune", "--keep-last", "1", "--store", "s3://\(bucket)"], "is a bucket, and this command works on a local store only so far"),
             ]
             _ = try await gbsnap(["copy", "--from", local, "--to", "s3://\(bucket)", "order-api@latest"], env)
             let before = try await client.listAllObjects(bucket: bucket).map(\.key)
@@ -175,6 +178,7 @@ struct BucketStoreMotoTests {
                 #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
             }
             #expect(try await client.listAllObjects(bucket: bucket).map(\.key) == before)
+            #expect(!FileManager.default.fileExists(atPath: "s3:"))  // no local directory named after the URL
             let noKeys = try await gbsnap(["list", "--store", "s3://\(bucket)"], env.merging(["AWS_ACCESS_KEY_ID": ""]) { $1 })
             #expect(noKeys.stderr == "gbsnap: store s3://\(bucket): no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or access_key_id and secret_access_key_file in the config\n")
         }
