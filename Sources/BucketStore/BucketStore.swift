@@ -83,7 +83,7 @@ extension BucketStore {
         guard SnapshotID.isValidTargetName(target) else { return [] }
         let baseKey = key(BucketCatalog.baseKey(target: target))
         for _ in 0..<8 {
-            let base = try await getIfPresent(baseKey)
+            let base = try await getBase(baseKey)
             let changes = try base.map { try CatalogCodec.changes(inShard: $0.bytes, name: url(BucketCatalog.baseKey(target: target))) } ?? []
             let logPrefix = key(BucketCatalog.logPrefix(target: target))
             var puts: [String] = []
@@ -132,6 +132,19 @@ extension BucketStore {
             }
         }
         return out
+    }
+
+    /// GETs a target's base, streamed (a base of 100,000 entries is 40 MB, past the client's in-memory limit), or nil
+    /// when there is none.
+    func getBase(_ fullKey: String) async throws -> (bytes: [UInt8], etag: String)? {
+        let collector = ByteCollector()
+        do {
+            let etag = try await client.streamObject(bucket: bucket, key: fullKey) { chunk in collector.append(chunk) }
+            return (collector.take(), etag)
+        } catch {
+            if error.reason == .noSuchKey { return nil }
+            throw error
+        }
     }
 
     /// GETs a small object, or nil when the key does not exist.
@@ -267,6 +280,18 @@ extension BucketStore {
         try await client.deleteObject(bucket: bucket, key: k)
         return true
     }
+}
+
+/// The bytes of a streamed GET, gathered in order.
+final class ByteCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+
+    func append(_ chunk: ByteBuffer) {
+        lock.withLock { chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) } }
+    }
+
+    func take() -> [UInt8] { lock.withLock { bytes } }
 }
 
 /// SHA-256 over chunks handed over one at a time by a streamed GET.

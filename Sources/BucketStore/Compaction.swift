@@ -29,7 +29,7 @@ extension BucketStore {
     /// Reads a target's base and log for a compaction.
     public func planCompaction(target: String) async throws -> CompactionPlan {
         let baseStoreKey = BucketCatalog.baseKey(target: target)
-        let base = try await getIfPresent(key(baseStoreKey))
+        let base = try await getBase(key(baseStoreKey))
         let changes = try base.map { try CatalogCodec.changes(inShard: $0.bytes, name: url(baseStoreKey)) } ?? []
         let logPrefix = key(BucketCatalog.logPrefix(target: target))
         var puts: [String] = [], tombstones = Set<String>(), folded: [String] = []

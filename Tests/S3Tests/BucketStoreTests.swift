@@ -465,6 +465,47 @@ struct BucketStoreMotoTests {
         }
     }
 
+    @Test("a compacted target of 100,000 snapshots plus 20 new records: list --target and TARGET@latest (figures printed)")
+    func largeCatalogFigures() async throws {
+        try await withBucket("100k") { moto, client, bucket in
+            let store = BucketStore(location: S3Location(bucket: bucket), client: client)
+            let start = Date(timeIntervalSince1970: 1_700_000_000)
+            func entry(_ i: Int) -> CatalogEntry {
+                let taken = start.addingTimeInterval(Double(i) * 300)
+                let id = SnapshotID.make(target: "big", at: taken)
+                return CatalogEntry(id: id, key: SnapshotStore.key(target: "big", id: id, takenAt: taken), target: "big", labels: ["region": "eu"],
+                                    kinds: ["heap", "goroutine", "vars"], failedKinds: [], schedule: "nightly", takenAt: taken, finishedAt: taken,
+                                    bytes: 40_960, sha256: String(repeating: "0", count: 64), status: .complete)
+            }
+            let based = (0..<100_000).map(entry)
+            let base = CatalogCodec.shard(based)
+            _ = try await client.putObject(bucket: bucket, key: BucketCatalog.baseKey(target: "big"), bytes: base)
+            let logged = (100_000..<100_020).map(entry)
+            for e in logged {
+                _ = try await client.putObject(bucket: bucket, key: BucketCatalog.recordKey(target: "big", id: e.id), bytes: CatalogCodec.entryJSON(e))
+            }
+            // Reading all of it, printing only the last day (the output is not what is measured).
+            let since = Timestamp.formatUTC(logged.last!.takenAt.addingTimeInterval(-86_400))
+            let t0 = Date()
+            let listed = try await gbsnap(["list", "--target", "big", "--since", since, "--json", "--store", "s3://\(bucket)"], awsEnvironment(moto))
+            let listSeconds = Date().timeIntervalSince(t0)
+            try #require(listed.status == 0, "\(listed.stderr)")
+            let got = try JSONDecoder().decode([CatalogEntry].self, from: Data(listed.stdout))
+            #expect(got == (based + logged).filter { $0.takenAt >= logged.last!.takenAt.addingTimeInterval(-86_400) }, "\(listed.stderr)")
+            let t1 = Date()
+            #expect(try await store.resolveEntry("big@latest").id == logged.last?.id)
+            let latestSeconds = Date().timeIntervalSince(t1)
+            let t2 = Date()
+            try await client.downloadObject(bucket: bucket, key: BucketCatalog.baseKey(target: "big"), to: NSTemporaryDirectory() + "gbsnap-base-\(bucket)")
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "gbsnap-base-\(bucket)")
+            let getSeconds = Date().timeIntervalSince(t2)
+            let t3 = Date()
+            #expect(try CatalogCodec.live(CatalogCodec.changes(inShard: base, name: "base")).count == 100_000)
+            let decodeSeconds = Date().timeIntervalSince(t3)
+            print("bucket catalog, 100,000 snapshots in base.jsonl (\(base.count / 1_000_000) MB) + 20 records: gbsnap list --target \(String(format: "%.2f", listSeconds)) s, TARGET@latest \(String(format: "%.2f", latestSeconds)) s (debug build; of which the base's GET \(String(format: "%.2f", getSeconds)) s, its decoding \(String(format: "%.2f", decodeSeconds)) s)")
+        }
+    }
+
     @Test("a 48 MiB archive goes up in parts and comes back byte-identical (throughput printed)")
     func largeArchive() async throws {
         try await withBucket("large") { moto, client, bucket in
