@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import Config
 import Diff
 import Foundation
@@ -12,7 +13,7 @@ import SnapshotStore
 /// by every command that reads or writes snapshots, the daemon included. The precedence is ``StoreLocation``'s.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Store root directory (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
+        "Store root directory, or s3://BUCKET[/PREFIX] for list, show, export, diff, trend, verify, pin and unpin (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
         valueName: "dir"))
     var store: String?
 
@@ -27,9 +28,61 @@ struct StoreOptions: ParsableArguments {
     /// The root of ``location``.
     var storeRoot: String { location.root }
 
-    /// Opens the store of ``location``; read-only commands do not create it.
+    /// Opens the store of ``location``; read-only commands do not create it. A bucket is refused with a sentence:
+    /// the commands that work on one call ``withAnyStore(_:)``.
     func open(create: Bool) throws -> SnapshotStore {
-        try SnapshotStore(root: location.root, create: create)
+        let root = location.root
+        if AnyStore.isBucket(root) {
+            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (list, show, export, diff, trend, verify, pin, unpin and copy work on a bucket): give a local --store, or copy the snapshots to one with gbsnap copy",
+                             input: .path(root))
+        }
+        return try SnapshotStore(root: root, create: create)
+    }
+
+    /// Runs `body` on the store of ``location``, a local directory (not created) or a bucket (`s3://BUCKET[/PREFIX]`,
+    /// endpoint and credentials from the `AWS_*` variables), and closes a bucket's connections after.
+    func withAnyStore<T>(_ body: (AnyStore) async throws -> T) async throws -> T {
+        let store = try AnyStore.open(location.root, create: false, environment: ProcessInfo.processInfo.environment)
+        do {
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+
+    /// The local store of ``location``; for a bucket, a scratch store at `scratch` (removed by the caller) holding
+    /// the bucket's catalog of the targets `selectors` may name and the archives of the entries `needed` picks from it.
+    func openOrMirror(selectors: [String], scratch: String,
+                      needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
+        try await openOrMirror(scratch: scratch, mirror: { try await $0.mirror(selectors: selectors, into: scratch) }, needed: needed)
+    }
+
+    /// ``openOrMirror(selectors:scratch:needed:)`` for the catalog of one `target` (`input` names it in errors).
+    func openOrMirror(target: String, input: String, scratch: String,
+                      needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
+        try await openOrMirror(scratch: scratch, mirror: { try await $0.mirror(targets: [target], input: input, into: scratch) }, needed: needed)
+    }
+
+    private func openOrMirror(scratch: String, mirror makeMirror: (BucketStore) async throws -> SnapshotStore,
+                              needed: (SnapshotStore) throws -> [CatalogEntry]) async throws -> SnapshotStore {
+        guard AnyStore.isBucket(location.root) else { return try open(create: false) }
+        return try await withAnyStore { store in
+            guard case .bucket(let bucket) = store else { return try open(create: false) }
+            let mirror = try await makeMirror(bucket)
+            for entry in try needed(mirror) { try await bucket.fetchArchive(entry, into: mirror) }
+            return mirror
+        }
+    }
+
+    /// Runs `body` with the snapshot `selector` names as a local archive file (a bucket's fetched into a temp folder
+    /// that is removed after).
+    func withSnapshot<T>(_ selector: String, _ body: (FetchedSnapshot) async throws -> T) async throws -> T {
+        let scratch = NSTemporaryDirectory() + "gbsnap-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        return try await withAnyStore { store in try await body(try await store.fetch(selector, scratch: scratch)) }
     }
 }
 

@@ -69,8 +69,14 @@ extension GBSnapCommand {
 
         func run() async throws {
             let requested = kind.isEmpty ? nil : Set(kind)
+            let scratch = NSTemporaryDirectory() + "gbsnap-mirror-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
             let result: SnapshotDiffResult = try await reportingFailures {
-                let store = try storeOptions.open(create: false)
+                // A bucket's catalog of the targets named is mirrored into a scratch store, and only the two
+                // archives compared are fetched into it; the diff then reads them as on disk.
+                let store = try await storeOptions.openOrMirror(selectors: [a] + (b.map { [$0] } ?? []), scratch: scratch) { mirror in
+                    try DiffSelection(store: mirror, requested: requested, schedule: schedule).entries(a, b)
+                }
                 let selection = DiffSelection(store: store, requested: requested, schedule: schedule)
                 let (snapshotA, snapshotB) = try selection.pair(a, b)
                 let input = SnapshotDiffInput(
@@ -165,6 +171,21 @@ struct DiffSelection {
 
     func pair(_ a: String, _ b: String?) throws -> (ResolvedSnapshot, ResolvedSnapshot) {
         if let b { return (try store.resolve(a, filter: filter), try store.resolve(b, filter: filter)) }
+        let (older, newer) = try pairEntries(a)
+        return (try store.resolve(older), try store.resolve(newer))
+    }
+
+    /// The catalog entries ``pair(_:_:)`` would compare, without opening an archive (nil for an archive path
+    /// selector): what a bucket's diff fetches.
+    func entries(_ a: String, _ b: String?) throws -> [CatalogEntry] {
+        if let b { return [try store.entry(for: a, filter: filter), try store.entry(for: b, filter: filter)].compactMap { $0 } }
+        if !a.contains("@"), try !store.targets().contains(a), try store.entry(for: a, filter: filter) == nil { return [] }
+        let (older, newer) = try pairEntries(a)
+        return [older, newer]
+    }
+
+    /// The pair for one argument: a target name, or a selector for B.
+    func pairEntries(_ a: String) throws -> (CatalogEntry, CatalogEntry) {
         // One argument: a target name, or a selector for B.
         let entries: [CatalogEntry]
         let newer: CatalogEntry
@@ -176,8 +197,7 @@ struct DiffSelection {
             }
             newer = found
         } else {
-            let resolved = try store.resolve(a, filter: filter)
-            guard let entry = resolved.entry else {
+            guard let entry = try store.entry(for: a, filter: filter) ?? store.resolve(a, filter: filter).entry else {
                 throw DiffSelectionError(message: "gbsnap diff \(a): the archive is not in the catalog, so there is no earlier snapshot to compare it with; give two snapshots")
             }
             entries = try store.entries(ofTarget: entry.target, input: "gbsnap diff \(a)")
@@ -190,7 +210,7 @@ struct DiffSelection {
             throw DiffSelectionError(message: "gbsnap diff \(a): snapshot \(newer.id) (\(newer.kinds.joined(separator: ", "))) has no earlier "
                 + "snapshot\(filter.description) that shares a kind with it\(alternative)")
         }
-        return (try store.resolve(older), try store.resolve(newer))
+        return (older, newer)
     }
 
     /// The no-common-kind error, with the nearest pairs that would compare.

@@ -14,8 +14,9 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                for path in try store.export(try store.resolve(selector), to: output, overwrite: force) { print(path) }
+                try await storeOptions.withSnapshot(selector) { fetched in
+                    for path in try fetched.store.export(fetched.snapshot, to: output, overwrite: force) { print(path) }
+                }
             }
         }
     }

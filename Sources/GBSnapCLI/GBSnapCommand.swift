@@ -10,7 +10,7 @@ public struct GBSnapCommand: AsyncParsableCommand {
         version: GBSnapVersion.current,
         subcommands: [
             Capture.self, Run.self, Import.self, List.self, Show.self, Export.self, Diff.self, Trend.self, Status.self,
-            Prune.self, Pin.self, Unpin.self, Remove.self, Verify.self, Reindex.self,
+            Copy.self, Prune.self, Pin.self, Unpin.self, Remove.self, Verify.self, Reindex.self,
             CronGroup.self, Schedule.self, ConfigGroup.self,
         ]
     )

@@ -30,11 +30,16 @@ extension GBSnapCommand {
             let filter = ListFilter(target: target, kind: kind?.rawValue, since: since?.date(), until: until?.date(), failedOnly: failed,
                                     schedule: schedule.map(GlobPattern.init))
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                // An unknown target is a mistake (exit 1, with the closest name), not an empty listing.
-                if let target { _ = try store.entries(ofTarget: target, input: "--target \"\(target)\"") }
-                let entries = try store.list(filter)
-                let pins = try store.pins()
+                let (entries, pins) = try await storeOptions.withAnyStore { store in
+                    // An unknown target is a mistake (exit 1, with the closest name), not an empty listing. Its
+                    // entries are read once (on a bucket a read is many requests).
+                    let entries = if let target {
+                        try await store.entries(ofTarget: target, input: "--target \"\(target)\"").filter(filter.matches)
+                    } else {
+                        try await store.list(filter)
+                    }
+                    return (entries, try await store.pins())
+                }
                 if json {
                     try Console.printJSONArray(entries) { ListedSnapshot(entry: $0, pin: pins[$0.id]) }
                     return

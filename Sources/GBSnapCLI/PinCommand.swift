@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import SnapshotStore
 
 extension GBSnapCommand {
@@ -11,9 +12,7 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                let id = try store.resolve(selector).id
-                try store.pin(id, note: note)
+                let id = try await storeOptions.withAnyStore { try await $0.pin(selector, note: note) }
                 print("pinned \(id)")
             }
         }
@@ -27,9 +26,8 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                let id = try store.resolve(selector).id
-                print(try store.unpin(id) ? "unpinned \(id)" : "\(id) was not pinned")
+                let (id, wasPinned) = try await storeOptions.withAnyStore { try await $0.unpin(selector) }
+                print(wasPinned ? "unpinned \(id)" : "\(id) was not pinned")
             }
         }
     }

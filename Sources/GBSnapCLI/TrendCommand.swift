@@ -63,10 +63,16 @@ extension GBSnapCommand {
         func run() async throws {
             let requested = kind.isEmpty ? nil : Set(kind)
             let gates = failOn
+            let scratch = NSTemporaryDirectory() + "gbsnap-mirror-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
             let report: TrendReport = try await reportingFailures {
-                let store = try storeOptions.open(create: false)
                 let now = Date()
                 let (since, until) = (self.since?.date(now: now), self.until?.date(now: now))
+                // On a bucket: the target's catalog mirrored into a scratch store, and the archives in the window fetched.
+                let store = try await storeOptions.openOrMirror(target: target, input: "gbsnap trend \(target)", scratch: scratch) { mirror in
+                    try TrendSelection.select(store: mirror, target: target, since: since, until: until, last: last, kinds: requested,
+                                              schedule: schedule).entries
+                }
                 let selection = try TrendSelection.select(
                     store: store, target: target, since: since, until: until, last: last, kinds: requested, schedule: schedule)
                 var builder = TrendBuilder(plannedSnapshots: selection.entries.count, kinds: requested,

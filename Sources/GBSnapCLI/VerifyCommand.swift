@@ -1,4 +1,7 @@
 import ArgumentParser
+import BucketStore
+import Foundation
+import GBSnapCore
 import SnapshotStore
 
 extension GBSnapCommand {
@@ -13,13 +16,30 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                var selection: [ResolvedSnapshotOrEntry]?
-                if !selectors.isEmpty {
-                    selection = try selectors.map(store.verifySelection)
-                }
                 let progress = StoreProgressLine("gbsnap verify: checking", quiet: json)
-                let report = store.verify(selection, progress: progress.callback)
+                let report: VerifyReport
+                if AnyStore.isBucket(storeOptions.location.root) {
+                    let scratch = NSTemporaryDirectory() + "gbsnap-verify-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+                    defer { try? FileManager.default.removeItem(atPath: scratch) }
+                    report = try await storeOptions.withAnyStore { store in
+                        guard case .bucket(let bucket) = store else { throw ExitCode(1) }
+                        var selection: [CatalogEntry]?
+                        if !selectors.isEmpty {
+                            var list: [CatalogEntry] = []
+                            for s in selectors { list.append(try await store.resolveEntry(s)) }
+                            selection = list
+                        }
+                        defer { progress.finish() }
+                        return try await bucket.verify(selection, scratch: scratch, progress: progress.callback)
+                    }
+                } else {
+                    let store = try storeOptions.open(create: false)
+                    var selection: [ResolvedSnapshotOrEntry]?
+                    if !selectors.isEmpty {
+                        selection = try selectors.map(store.verifySelection)
+                    }
+                    report = store.verify(selection, progress: progress.callback)
+                }
                 progress.finish()
                 if json {
                     try Console.printJSON(report)

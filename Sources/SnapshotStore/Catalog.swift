@@ -59,7 +59,11 @@ struct Catalog {
         guard SystemIO.fileSize(path) != nil else { return [] }
         let bytes: [UInt8]
         do { bytes = try SystemIO.readFile(path, limit: Int.max) } catch { throw StoreError.io(error, doing: "read the catalog", input: .path(path)) }
-        let records = try Self.decodeShard(bytes, path: path)
+        return Self.live(try Self.decodeShard(bytes, path: path))
+    }
+
+    /// The live entries `records` leave (a later put of an id replaces it, a del removes it), oldest first.
+    static func live(_ records: [Record]) -> [CatalogEntry] {
         var list: [CatalogEntry] = []
         list.reserveCapacity(records.count)
         var replaced = false

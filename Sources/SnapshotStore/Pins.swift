@@ -10,6 +10,12 @@ public struct Pin: Codable, Sendable, Hashable {
         case note
         case pinnedAt = "pinned_at"
     }
+
+    /// A pin made at `pinnedAt` (ISO 8601), with an optional note.
+    public init(note: String?, pinnedAt: String) {
+        self.note = note
+        self.pinnedAt = pinnedAt
+    }
 }
 
 extension SnapshotStore {

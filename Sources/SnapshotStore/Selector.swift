@@ -11,6 +11,13 @@ public struct ResolvedSnapshot: Sendable {
 
     public var id: String { manifest.id }
     public var takenAt: Date { manifest.takenAt }
+
+    /// A snapshot whose archive is at `archivePath` (e.g. one fetched from a bucket into a temp file).
+    public init(archivePath: String, manifest: Manifest, entry: CatalogEntry?) {
+        self.archivePath = archivePath
+        self.manifest = manifest
+        self.entry = entry
+    }
 }
 
 /// Which snapshots the relative selectors (`TARGET@latest`, `TARGET@latest~N`, `TARGET@TIME`)
@@ -87,31 +94,48 @@ extension SnapshotStore {
         throw StoreError(.unknownSelector, "\(input): the store has no snapshots of target \"\(target)\"\(hint)", input: .target(target))
     }
 
+    /// The catalog entry a selector names (not an archive path), or nil when the selector is an existing file path.
+    public func entry(for selector: String, filter: SelectorFilter = SelectorFilter()) throws(StoreError) -> CatalogEntry? {
+        try resolveEntry(selector, filter: filter)
+    }
+
     /// The catalog entry a selector names, or nil if the selector is an existing file path.
     func resolveEntry(_ selector: String, filter: SelectorFilter = SelectorFilter()) throws(StoreError) -> CatalogEntry? {
-        if let at = selector.firstIndex(of: "@") {
-            let target = String(selector[..<at])
-            let spec = String(selector[selector.index(after: at)...])
-            let entries = try entries(ofTarget: target, input: "selector \"\(selector)\"")
-            return try Self.pick(spec, in: entries, filter: filter, selector: selector, target: target)
-        }
-        if selector.contains("/") || selector.hasSuffix(".tar.gz") {
+        if selector.firstIndex(of: "@") == nil, selector.contains("/") || selector.hasSuffix(".tar.gz") {
             guard SystemIO.fileSize(selector) != nil else {
                 throw StoreError(.missingArchive, "archive \(selector) does not exist", input: .path(selector))
             }
             return nil
         }
+        return try Self.selectEntry(selector, targets: try catalog.targets(), entries: { (t) throws(StoreError) in try catalog.entries(target: t) },
+                                    filter: filter, isFile: { SystemIO.fileSize($0) != nil })
+    }
+
+    /// The entry a selector that is not an archive path names, among `targets` whose entries (oldest first) `entries`
+    /// gives; the same rules and messages for a local store and a bucket. `isFile` says whether an unmatched selector
+    /// is a file after all (nil is then returned).
+    public static func selectEntry(_ selector: String, targets all: [String], entries: (String) throws(StoreError) -> [CatalogEntry],
+                                   filter: SelectorFilter = SelectorFilter(), isFile: (String) -> Bool = { _ in false }) throws(StoreError) -> CatalogEntry? {
+        if let at = selector.firstIndex(of: "@") {
+            let target = String(selector[..<at])
+            let spec = String(selector[selector.index(after: at)...])
+            let list = try entries(target)
+            guard !list.isEmpty else {
+                let hint = NameSuggestion.hint(target, in: all, known: "the store has snapshots of")
+                throw StoreError(.unknownSelector, "selector \"\(selector)\": the store has no snapshots of target \"\(target)\"\(hint)", input: .target(target))
+            }
+            return try pick(spec, in: list, filter: filter, selector: selector, target: target)
+        }
         // An id or id prefix. Ids start with the time, so only scan targets whose name could match.
         var matches: [CatalogEntry] = []
-        let all = try catalog.targets()
-        let candidates = Self.targetFromID(selector).map { t in all.filter { $0 == t } } ?? all
+        let candidates = targetFromID(selector).map { t in all.filter { $0 == t } } ?? all
         for target in candidates {
-            matches += try catalog.entries(target: target).filter { $0.id.hasPrefix(selector) }
+            matches += try entries(target).filter { $0.id.hasPrefix(selector) }
             if matches.count > 1 { break }
         }
         if matches.count == 1 { return matches[0] }
         if matches.isEmpty {
-            if SystemIO.fileSize(selector) != nil { return nil }
+            if isFile(selector) { return nil }
             // A bare target name is the likeliest slip: point at TARGET@latest.
             let close = all.contains(selector) ? selector : NameSuggestion.closest(selector, in: all)
             let hint = close.map { "; did you mean \"\($0)@latest\"?" }
@@ -173,7 +197,7 @@ extension SnapshotStore {
     }
 
     /// `20261126T020000Z-order-api-7k3f` → `order-api`, when the selector is long enough to say.
-    static func targetFromID(_ id: String) -> String? {
+    public static func targetFromID(_ id: String) -> String? {
         let parts = id.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[0].count == 16, parts.last!.count == 4 else { return nil }
         return parts[1..<(parts.count - 1)].joined(separator: "-")

@@ -27,7 +27,7 @@ public enum SnapshotID {
 
     /// Ids become file names: the characters of target names, at most ``maxIDBytes`` (an id is longer than its
     /// target's name, so the target-name limit would refuse the ids of targets over 78 bytes).
-    static func isValidID(_ id: String) -> Bool { TargetSpec.isSafeName(id, maxBytes: maxIDBytes) }
+    public static func isValidID(_ id: String) -> Bool { TargetSpec.isSafeName(id, maxBytes: maxIDBytes) }
 }
 
 import GBSnapCore

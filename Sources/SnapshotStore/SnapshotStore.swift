@@ -26,6 +26,11 @@ public final class SnapshotStore: Sendable {
 
     /// Opens the store at `root`, creating its layout when `create` is true.
     public init(root: String, create: Bool = true, lockTimeout: Double = 30) throws(StoreError) {
+        // Never a directory named `s3:` in the working directory: the commands that take a bucket open it themselves.
+        if root.hasPrefix("s3://") {
+            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (see docs/s3.md for what works on a bucket): give a local --store",
+                             input: .path(root))
+        }
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.catalog = Catalog(directory: "\(self.root)/catalog")
         self.lockTimeout = lockTimeout
@@ -356,7 +361,8 @@ public struct ListFilter: Sendable {
         self.failedOnly = failedOnly
     }
 
-    func matches(_ e: CatalogEntry) -> Bool {
+    /// Whether `e` passes every part of the filter.
+    public func matches(_ e: CatalogEntry) -> Bool {
         if let kind, !e.kinds.contains(kind) && !e.failedKinds.contains(kind) { return false }
         if let since, e.takenAt < since { return false }
         if let until, e.takenAt > until { return false }

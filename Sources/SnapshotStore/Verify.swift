@@ -43,6 +43,12 @@ public struct VerifyReport: Sendable, Codable {
     public var checked: Int
     public var problems: [VerifyProblem]
     public var isHealthy: Bool { problems.isEmpty }
+
+    /// A report of `checked` snapshots with `problems`.
+    public init(checked: Int, problems: [VerifyProblem]) {
+        self.checked = checked
+        self.problems = problems
+    }
 }
 
 extension SnapshotStore {
@@ -217,4 +223,61 @@ extension SnapshotStore {
 public enum ResolvedSnapshotOrEntry: Sendable {
     case entry(CatalogEntry)
     case archive(String)
+}
+
+extension SnapshotStore {
+    /// Checks an archive file (a copy on its way between stores) against the catalog entry it is to be recorded
+    /// with: the entry's size and SHA-256 of the whole file, the manifest's id and target, and every member's size
+    /// and SHA-256 in its manifest. Nil when it is intact.
+    public static func checkArchiveFile(_ path: String, against entry: CatalogEntry) -> VerifyProblem? {
+        guard let digest = try? FileDigest.sha256(ofFile: path) else {
+            return VerifyProblem(kind: .missingArchive, id: entry.id, path: path, message: "snapshot \(entry.id): archive \(path) cannot be read")
+        }
+        guard digest.0 == entry.bytes, digest.1 == entry.sha256 else {
+            return VerifyProblem(kind: .checksumMismatch, id: entry.id, path: path,
+                                 message: "snapshot \(entry.id): archive \(path) does not match the size and SHA-256 its catalog entry records (changed or damaged)")
+        }
+        // checkArchive reads nothing of the store it is called on.
+        guard let reader = try? SnapshotStore(root: SystemIO.parentDirectory(of: path), create: false) else {
+            return VerifyProblem(kind: .missingArchive, id: entry.id, path: path, message: "snapshot \(entry.id): archive \(path) cannot be read")
+        }
+        if let problem = reader.checkArchive(path, id: entry.id) { return problem }
+        if let manifest = try? reader.readManifest(archivePath: path), manifest.id != entry.id || manifest.target.name != entry.target {
+            return VerifyProblem(kind: .corruptArchive, id: entry.id, path: path,
+                                 message: "archive \(path) holds snapshot \(manifest.id) of \(manifest.target.name), not \(entry.id) of \(entry.target) as its catalog entry says")
+        }
+        return nil
+    }
+
+    /// Records a complete archive file made elsewhere (fetched from another store and checked with
+    /// ``checkArchiveFile(_:against:)``) under `entry`: renamed into place from `path`, which must be in this store's
+    /// `.tmp` (``makeTemporaryDirectory()``), then appended to the catalog, under the store lock. Returns false, leaving
+    /// `path` alone, when the catalog already lists the snapshot.
+    @discardableResult
+    public func add(archiveAt path: String, entry: CatalogEntry) throws -> Bool {
+        guard Self.isCanonicalKey(entry.key, target: entry.target, id: entry.id) else {
+            throw StoreError(.invalidInput, "snapshot \(entry.id) has key \"\(entry.key)\", which is not snapshots/\(entry.target)/YYYY/MM/DD/\(entry.id).tar.gz",
+                             input: .snapshot(entry.id))
+        }
+        let finalPath = self.path(forKey: entry.key)
+        return try withWriteLock {
+            if try catalog.entries(target: entry.target).contains(where: { $0.id == entry.id }) { return false }
+            do {
+                let dir = SystemIO.parentDirectory(of: finalPath)
+                try SystemIO.makeDirectories(dir)
+                // An archive without its catalog line (a killed write or copy) is replaced by this checked copy.
+                try SystemIO.rename(path, finalPath)
+                try SystemIO.fsyncDirectory(dir)
+                var parent = SystemIO.parentDirectory(of: dir)
+                for _ in 0..<4 where parent.count >= root.count {
+                    try SystemIO.fsyncDirectory(parent)
+                    parent = SystemIO.parentDirectory(of: parent)
+                }
+            } catch {
+                throw StoreError(.io, "cannot store snapshot \(entry.id) at \(finalPath): \(error)", input: .snapshot(entry.id), underlying: error)
+            }
+            try catalog.append([.put(entry)], target: entry.target)
+            return true
+        }
+    }
 }

@@ -102,6 +102,11 @@ enum DocsCommands {
         // The docs' store holds no execution traces; DiffCommandTests diff real Go 1.27 traces with trace gates.
         "gbsnap diff svc@latest~1 svc@latest --kind trace --fail-on 'trace.stw.total_seconds>50ms'":
             "needs two snapshots of svc holding execution traces",
+        // A bucket at an S3 endpoint; S3Tests (BucketStoreMotoTests) copy, list and show against moto.
+        "gbsnap copy --from ./storage --to s3://gbsnap-archive/prod": "needs an S3 endpoint and credentials",
+        "gbsnap list --store s3://gbsnap-archive/prod": "needs an S3 endpoint and credentials",
+        "gbsnap list --store s3://gbsnap-archive/prod --target order-api": "needs an S3 endpoint and credentials",
+        "gbsnap copy --from s3://gbsnap-archive/prod --to ./cache order-api@latest": "needs an S3 endpoint and credentials",
         // Placeholders for the two sides of whatever diff the paragraph is describing.
         "gbsnap export A --output a/ ; gbsnap export B --output b/":
             "A and B are placeholders for a diff's two sides, defined by the text around it",
