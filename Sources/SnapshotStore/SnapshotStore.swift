@@ -180,19 +180,10 @@ public final class SnapshotStore: Sendable {
         let entry = CatalogEntry(manifest: manifest, key: key, bytes: size, sha256: sha)
         try withWriteLock {
             do {
-                let dir = SystemIO.parentDirectory(of: finalPath)
-                try SystemIO.makeDirectories(dir)
                 guard SystemIO.fileSize(finalPath) == nil else {
                     throw StoreError(.invalidInput, "snapshot \(manifest.id) already exists at \(finalPath)", input: .snapshot(manifest.id))
                 }
-                try SystemIO.rename(tempPath, finalPath)
-                try SystemIO.fsyncDirectory(dir)
-                // The day/month/year/target directories may be new: make their entries durable.
-                var parent = SystemIO.parentDirectory(of: dir)
-                for _ in 0..<4 where parent.count >= root.count {
-                    try SystemIO.fsyncDirectory(parent)
-                    parent = SystemIO.parentDirectory(of: parent)
-                }
+                try moveIntoPlace(tempPath, finalPath)
             } catch let e as StoreError {
                 throw e
             } catch {
@@ -398,5 +389,21 @@ public enum FileDigest {
             total += Int64(n)
         }
         return (total, hasher.finalizeHex())
+    }
+}
+
+extension SnapshotStore {
+    /// Renames a finished archive to `finalPath` and makes the rename durable, with the entries of the
+    /// day/month/year/target directories it may have created (the write lock is held by the caller).
+    func moveIntoPlace(_ source: String, _ finalPath: String) throws {
+        let dir = SystemIO.parentDirectory(of: finalPath)
+        try SystemIO.makeDirectories(dir)
+        try SystemIO.rename(source, finalPath)
+        try SystemIO.fsyncDirectory(dir)
+        var parent = SystemIO.parentDirectory(of: dir)
+        for _ in 0..<4 where parent.count >= root.count {
+            try SystemIO.fsyncDirectory(parent)
+            parent = SystemIO.parentDirectory(of: parent)
+        }
     }
 }

@@ -263,16 +263,8 @@ extension SnapshotStore {
         return try withWriteLock {
             if try catalog.entries(target: entry.target).contains(where: { $0.id == entry.id }) { return false }
             do {
-                let dir = SystemIO.parentDirectory(of: finalPath)
-                try SystemIO.makeDirectories(dir)
                 // An archive without its catalog line (a killed write or copy) is replaced by this checked copy.
-                try SystemIO.rename(path, finalPath)
-                try SystemIO.fsyncDirectory(dir)
-                var parent = SystemIO.parentDirectory(of: dir)
-                for _ in 0..<4 where parent.count >= root.count {
-                    try SystemIO.fsyncDirectory(parent)
-                    parent = SystemIO.parentDirectory(of: parent)
-                }
+                try moveIntoPlace(path, finalPath)
             } catch {
                 throw StoreError(.io, "cannot store snapshot \(entry.id) at \(finalPath): \(error)", input: .snapshot(entry.id), underlying: error)
             }
