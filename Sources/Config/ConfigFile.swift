@@ -44,7 +44,7 @@ public struct ConfigFile: Sendable {
     /// The config as the daemon of `shard` runs it: only the targets the shard owns, in schedules and
     /// triggers alike (a schedule or trigger left with none plans nothing). `shard` nil changes nothing.
     public func restricted(to shard: Shard?) -> ConfigFile {
-        guard let shard, shard.count > 1 else { return self }
+        guard let shard = Shard.dividing(shard) else { return self }
         var config = self
         config.targets = targets.filter { shard.owns($0.name) }
         for i in config.schedules.indices { config.schedules[i].targets.removeAll { !shard.owns($0) } }

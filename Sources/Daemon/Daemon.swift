@@ -108,13 +108,13 @@ public enum Daemon {
         do { whole = try ConfigFile.load(path: options.configPath) } catch {
             throw DaemonError(.invalidConfig, underlying: error, "config \(options.configPath) is invalid: \(error)")
         }
-        let shard = (options.shard ?? whole.shard).flatMap { $0.count > 1 ? $0 : nil }
+        let shard = Shard.dividing(options.shard ?? whole.shard)
         let config = whole.restricted(to: shard)
         let root = storeRoot(override: options.storeOverride, config: config)
         let store: SnapshotStore
         do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError(.storeUnavailable, underlying: error, "\(error)") }
         // One daemon per store, or per shard of it: N daemons with disjoint targets share one store.
-        let lockPath = "\(store.root)/" + (shard.map { "daemon-shard-\($0.index)-of-\($0.count).lock" } ?? "daemon.lock")
+        let lockPath = "\(store.root)/" + Shard.daemonLockName(shard)
         let lock: FileLock?
         do { lock = try FileLock.acquire(lockPath, mode: .exclusive, timeout: 0) } catch {
             throw DaemonError(.storeLocked, underlying: error, "cannot lock store \(store.root) for the daemon: \(error)")

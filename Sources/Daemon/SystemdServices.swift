@@ -57,7 +57,7 @@ struct ReloadService: Service {
         logger.info("reloading config", metadata: ["config": "\(configPath)"])
         do {
             let loaded = try ConfigFile.load(path: configPath)
-            if !shardOverridden, loaded.shard.flatMap({ $0.count > 1 ? $0 : nil }) != shard {
+            if !shardOverridden, Shard.dividing(loaded.shard) != shard {
                 logger.warning("the shard cannot change on reload; restart the daemon to use it",
                                metadata: ["running": "\(shard.map(\.description) ?? "none")",
                                           "configured": "\(loaded.shard.map(\.description) ?? "none")"])

@@ -144,14 +144,10 @@ struct StatusReport: Encodable {
     /// The daemons holding `<store>/daemon.lock` or a shard's `daemon-shard-I-of-N.lock`, shard order.
     static func daemons(serving root: String) -> [ServingDaemon] {
         var found: [ServingDaemon] = []
-        if case (true, let pid) = daemon(holding: "\(root)/daemon.lock") { found.append(ServingDaemon(shard: nil, pid: pid)) }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("daemon-shard-") && $0.hasSuffix(".lock") }
-        for name in names {
-            let numbers = name.dropFirst("daemon-shard-".count).dropLast(".lock".count).split(separator: "-")
-            guard numbers.count == 3, numbers[1] == "of", let index = Int(numbers[0]), let count = Int(numbers[2]) else { continue }
-            if case (true, let pid) = daemon(holding: "\(root)/\(name)") {
-                found.append(ServingDaemon(shard: "\(index)/\(count)", pid: pid))
-            }
+        if case (true, let pid) = daemon(holding: "\(root)/\(Shard.daemonLockName(nil))") { found.append(ServingDaemon(shard: nil, pid: pid)) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            guard let shard = Shard(daemonLockName: name), case (true, let pid) = daemon(holding: "\(root)/\(name)") else { continue }
+            found.append(ServingDaemon(shard: shard.description, pid: pid))
         }
         return found.sorted { ($0.shard ?? "") < ($1.shard ?? "") }
     }

@@ -49,4 +49,25 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
 
     /// `1/3`.
     public var description: String { "\(index)/\(count)" }
+
+    /// The shard that actually divides the targets: nil for none, and for a count of 1 (every target).
+    public static func dividing(_ shard: Shard?) -> Shard? {
+        guard let shard, shard.count > 1 else { return nil }
+        return shard
+    }
+
+    /// The daemon lock file in the store root: `daemon.lock`, or `daemon-shard-I-of-N.lock` for a shard, so the
+    /// daemons of different shards can share one store.
+    public static func daemonLockName(_ shard: Shard?) -> String {
+        dividing(shard).map { "daemon-shard-\($0.index)-of-\($0.count).lock" } ?? "daemon.lock"
+    }
+
+    /// The shard a lock file name of ``daemonLockName(_:)`` stands for; nil for any other name.
+    public init?(daemonLockName name: String) {
+        guard name.hasPrefix("daemon-shard-"), name.hasSuffix(".lock") else { return nil }
+        let numbers = name.dropFirst("daemon-shard-".count).dropLast(".lock".count).split(separator: "-")
+        guard numbers.count == 3, numbers[1] == "of", let index = Int(numbers[0]), let count = Int(numbers[2]),
+              count > 1 else { return nil }
+        self.init(index: index, count: count)
+    }
 }

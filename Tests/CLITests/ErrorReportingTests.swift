@@ -104,6 +104,8 @@ struct ErrorReportingTests {
          "gbsnap: --max-total-bytes \"10 parsecs\" is not a size such as 500MiB or 10GB"),
         (["prune", "--keep-last", "1", "--now", "noon", "--dry-run"],
          "gbsnap: --now \"noon\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z or 2026-11-26T10:00:00+08:00"),
+        (["run", "--config", "CONFIG", "--shard", "2/2"], "gbsnap: --shard \"2/2\" has index 2, outside 0...1 for a count of 2"),
+        (["schedule", "--config", "CONFIG", "--shard", "half"], "gbsnap: --shard \"half\" is not INDEX/COUNT, e.g. 0/3 for the first of three daemons"),
         (["run", "--config", "CONFIG", "--grace-period", "soon"], "gbsnap: --grace-period \"soon\" is not a duration such as 30s, 2m, 36h or 7d"),
         (["capture", "--url", "http://127.0.0.1:1", "--name", "a", "--timeout", "0s"],
          "gbsnap: --timeout \"0s\" is not a positive duration such as 30s"),

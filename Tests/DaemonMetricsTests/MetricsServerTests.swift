@@ -104,19 +104,9 @@ struct MetricsServerTests {
     @Test("a connection that sends nothing is closed by the server after the idle timeout")
     func idleConnectionsAreClosed() async throws {
         _ = try await Self.withServer(metrics: DaemonMetrics(version: "1"), idleTimeout: .milliseconds(200)) { port in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
             // A hang guard only: recv gives up (-1) if the server never closes.
-            var guardTime = timeval(tv_sec: 120, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let rc = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            #expect(rc == 0)
+            let fd = try HTTPProbe.connect(port: port, receiveTimeoutSeconds: 120)
+            defer { close(fd) }
             // recv blocks until the server closes the silent connection: then it reads end of file.
             var byte: UInt8 = 0
             #expect(recv(fd, &byte, 1, 0) == 0)

@@ -32,6 +32,18 @@ struct ShardTests {
 
     static let pinned: [String: Int] = ["order-api": 0, "payment": 1, "etcd": 2, "prometheus": 1]
 
+    @Test("the daemon lock name of a shard reads back as that shard; other names and a count of 1 are no shard")
+    func lockNames() {
+        let shard = Shard(index: 2, count: 5)!
+        #expect(Shard.daemonLockName(shard) == "daemon-shard-2-of-5.lock")
+        #expect(Shard(daemonLockName: Shard.daemonLockName(shard)) == shard)
+        #expect(Shard.daemonLockName(nil) == "daemon.lock")
+        #expect(Shard.daemonLockName(Shard(index: 0, count: 1)) == "daemon.lock")
+        for name in ["daemon.lock", "daemon-shard-5-of-5.lock", "daemon-shard-a-of-2.lock", "daemon-shard-0-of-1.lock", "x.lock"] {
+            #expect(Shard(daemonLockName: name) == nil, "\(name)")
+        }
+    }
+
     @Test("INDEX/COUNT parses; anything else says what is wrong")
     func parsing() throws {
         #expect(try Shard.parse("0/3").get() == Shard(index: 0, count: 3))

@@ -23,22 +23,8 @@ public enum HTTPProbe {
 
     /// Sends `METHOD path` to 127.0.0.1:`port` with `Connection: close` and reads the response to EOF.
     public static func request(port: Int, method: String = "GET", path: String) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(refused: false, description: "socket() failed: errno \(errno)") }
+        let fd = try connect(port: port, receiveTimeoutSeconds: 30)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            let e = errno
-            throw Failure(refused: e == ECONNREFUSED, description: "connect to 127.0.0.1:\(port) failed: \(String(cString: strerror(e)))")
-        }
         let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
@@ -55,6 +41,28 @@ public enum HTTPProbe {
             data.append(contentsOf: buffer[0..<n])
         }
         return try parse(data)
+    }
+
+    /// A TCP connection to 127.0.0.1:`port` whose reads give up after `receiveTimeoutSeconds` (a hang guard);
+    /// the caller closes the descriptor.
+    public static func connect(port: Int, receiveTimeoutSeconds: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(refused: false, description: "socket() failed: errno \(errno)") }
+        var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            let e = errno
+            close(fd)
+            throw Failure(refused: e == ECONNREFUSED, description: "connect to 127.0.0.1:\(port) failed: \(String(cString: strerror(e)))")
+        }
+        return fd
     }
 
     /// Whether a connection to 127.0.0.1:`port` is refused (nothing listens there).
