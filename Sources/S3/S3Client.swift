@@ -88,7 +88,28 @@ public final class S3Client: Sendable {
         let response = try await perform(call)
         let total = response.headers.first(name: "content-range").flatMap { $0.split(separator: "/").last.flatMap { Int64($0) } }
             ?? Int64(response.body.count)
-        return S3ObjectData(bytes: response.body, etag: try etag(response, call), totalSize: total)
+        return S3ObjectData(bytes: response.body, etag: try etag(response, call), totalSize: total,
+                            serverDate: response.headers.first(name: "date").flatMap(Self.parseHTTPDate))
+    }
+
+    /// The endpoint's clock: the `Date` header of a HEAD of the bucket. Leases judge expiry by it, so a host whose
+    /// clock is off cannot take over a live lease.
+    public func serverDate(bucket: String) async throws(S3Error) -> Date {
+        let call = Call(method: .HEAD, bucket: bucket, key: nil)
+        let response = try await perform(call)
+        guard let date = response.headers.first(name: "date").flatMap(Self.parseHTTPDate) else {
+            throw S3Error(reason: .invalidResponse, message: "\(prefix(call)): the answer has no Date header", httpStatus: response.status)
+        }
+        return date
+    }
+
+    /// An HTTP date (`Wed, 02 Dec 2026 17:39:59 GMT`, RFC 9110 IMF-fixdate).
+    static func parseHTTPDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
     }
 
     /// GETs an object (or `range` of it) into the file at `path`, streamed; a retry starts the file again.

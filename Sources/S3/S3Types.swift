@@ -1,3 +1,5 @@
+import Foundation
+
 /// One object as a listing or a HEAD describes it.
 public struct S3ObjectInfo: Sendable, Hashable {
     /// The full key.
@@ -75,4 +77,6 @@ public struct S3ObjectData: Sendable, Hashable {
     public var etag: String
     /// For a ranged read, the object's full size from `Content-Range`; else the body's size.
     public var totalSize: Int64
+    /// The endpoint's clock when it answered (its `Date` header), when it sent one.
+    public var serverDate: Date? = nil
 }
