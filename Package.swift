@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Config", dependencies: [
-            "Cron", "Scheduling", "Retention", "GBSnapCore", "Triggers",
+            "Cron", "Scheduling", "Retention", "GBSnapCore", "Triggers", "S3",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Capture", dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshotter", dependencies: [
-            "Capture", "SnapshotStore", "GBSnapCore",
+            "Capture", "SnapshotStore", "BucketStore", "GBSnapCore",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -108,7 +108,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Daemon", dependencies: [
-            "DaemonMetrics", "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "Config", "GBSnapCore", "Triggers", "Profiles",
+            "DaemonMetrics", "Snapshotter", "Capture", "Cron", "Scheduling", "Retention", "SnapshotStore", "BucketStore", "Config", "GBSnapCore", "Triggers", "Profiles",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "TracesTests", dependencies: ["Traces", "GBSnapTestSupport", "gbsnap"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "Profiles", "GBSnapTestSupport"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "ArchiveIO", "GBSnapCore", "GBSnapTestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Units", "Triggers", "S3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "GBSnapCore", "GBSnapTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GBSnapCLI", "SnapshotStore", "GBSnapCore", "GBSnapTestSupport", "gbsnap", "Traces"]),
         // The HTML report in a real browser (chromium + chromedriver + python3-selenium): slow, in its own group.

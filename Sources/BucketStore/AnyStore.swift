@@ -12,9 +12,12 @@ public enum AnyStore: Sendable {
     public static func isBucket(_ text: String) -> Bool { text.hasPrefix("s3://") }
 
     /// Opens the store `text` names; a local one is created only when `create` is true. A bucket's endpoint and
-    /// credentials come from `environment`.
-    public static func open(_ text: String, create: Bool, environment: [String: String]) throws -> AnyStore {
-        if isBucket(text) { return .bucket(try BucketStore.open(text, environment: environment)) }
+    /// credentials come from `environment`, then from a config's `s3:` block (`settings`).
+    public static func open(_ text: String, create: Bool, environment: [String: String],
+                            settings: S3Configuration.FileSettings? = nil) throws -> AnyStore {
+        if isBucket(text) {
+            return .bucket(try BucketStore.open(text, environment: environment, settings: settings ?? S3Configuration.FileSettings()))
+        }
         return .local(try SnapshotStore(root: text, create: create))
     }
 

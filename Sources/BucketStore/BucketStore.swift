@@ -24,11 +24,12 @@ public final class BucketStore: Sendable {
     }
 
     /// The store `text` (`s3://BUCKET[/PREFIX]`) names, with the endpoint and credentials from `environment`
-    /// (`AWS_*`, as ``S3Configuration/resolve(environment:file:)`` reads them).
-    public static func open(_ text: String, environment: [String: String]) throws -> BucketStore {
+    /// (`AWS_*`) over a config's `s3:` block `settings`, as ``S3Configuration/resolve(environment:file:)`` reads them.
+    public static func open(_ text: String, environment: [String: String],
+                            settings: S3Configuration.FileSettings = S3Configuration.FileSettings()) throws -> BucketStore {
         let location = try S3Location(parsing: text)
         let configuration: S3Configuration
-        do { configuration = try S3Configuration.resolve(environment: environment) } catch {
+        do { configuration = try S3Configuration.resolve(environment: environment, file: settings) } catch {
             throw BucketStoreError("store \(text): \(error.problem)")
         }
         return BucketStore(location: location, client: try S3Client(configuration: configuration))
@@ -36,6 +37,13 @@ public final class BucketStore: Sendable {
 
     /// Closes the client's connections.
     public func shutdown() async { await client.shutdown() }
+
+    /// One signed LIST of the store's catalog (one key at most): fails with the endpoint's precise reason (a wrong
+    /// secret, a missing bucket, a refused policy) before a command does anything else, e.g. before a capture loads
+    /// its target for nothing.
+    public func checkAccess() async throws {
+        _ = try await client.listObjects(bucket: bucket, prefix: key("catalog/"), maxKeys: 1)
+    }
 
     var bucket: String { location.bucket }
 

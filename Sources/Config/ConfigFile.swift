@@ -2,6 +2,7 @@ import Cron
 import Foundation
 import GBSnapCore
 import Retention
+import S3
 import Scheduling
 import Yams
 
@@ -33,6 +34,10 @@ public struct ConfigFile: Sendable {
         self.schedules = schedules
         self.retention = retention
     }
+
+    /// `s3:`: endpoint, region, credentials (secrets as file names), addressing and CA of a bucket store
+    /// (`store: s3://…`); the `AWS_*` environment wins over each (docs/s3.md).
+    public var s3: S3Configuration.FileSettings? = nil
 
     /// `metrics_listen:`: where the daemon serves `/metrics` and `/healthz`; nil (the default) serves nothing.
     public var metricsListen: ListenAddress? = nil
@@ -70,7 +75,7 @@ public struct ConfigFile: Sendable {
         return referencedFiles.compactMap { f in
             guard seen.insert("\(f.line):\(f.column)").inserted, let why = problem(f.path) else { return nil }
             return ConfigError(file: fileName, line: f.line, column: f.column,
-                               message: "warning: \(f.what) \(f.path) \(why); every capture of the target would fail")
+                               message: "warning: \(f.what) \(f.path) \(why); \(f.consequence)")
         }
     }
 
@@ -157,6 +162,11 @@ public struct ReferencedFile: Sendable, Hashable {
     /// 1-based line and column of the value.
     public var line: Int
     public var column: Int
+    /// What fails while the file is unusable, for the warning.
+    public var consequence: String = ReferencedFile.captureConsequence
+
+    /// The consequence of a target's unusable credential or TLS file.
+    public static let captureConsequence = "every capture of the target would fail"
 }
 
 /// One schedule of the config, resolved.

@@ -2,6 +2,7 @@ import Cron
 import Foundation
 import GBSnapCore
 import Retention
+import S3
 import Scheduling
 import Yams
 
@@ -11,7 +12,7 @@ struct Loader {
     /// Credential and CA files the config names, where it names them.
     var files: [ReferencedFile] = []
 
-    static let topKeys = ["store", "metrics_listen", "shard", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
+    static let topKeys = ["store", "s3", "metrics_listen", "shard", "max_concurrent", "defaults", "targets", "schedules", "triggers", "retention"]
     static let targetFieldKeys = ["pprof_prefix", "vars_path", "labels", "headers", "auth", "tls", "connect_timeout",
                                   "timeout", "max_artifact_bytes"]
     static let targetKeys = ["name", "url"] + targetFieldKeys
@@ -40,6 +41,8 @@ struct Loader {
 
         var store: String? = nil
         if let s = byKey["store"] { store = reader.string(s.value, "store") }
+        var s3: S3Configuration.FileSettings? = nil
+        if let b = byKey["s3"] { s3 = readS3(b.value) }
         var metricsListen: ListenAddress? = nil
         if let m = byKey["metrics_listen"], let text = reader.string(m.value, "metrics_listen") {
             switch ListenAddress.parse(text) {
@@ -89,7 +92,43 @@ struct Loader {
         config.triggers = triggers
         config.metricsListen = metricsListen
         config.shard = shard
+        config.s3 = s3
         return config
+    }
+
+    static let s3Keys = ["endpoint", "region", "access_key_id", "secret_access_key_file", "session_token_file", "addressing", "ca_file"]
+
+    /// `s3:`: the endpoint and credentials of a bucket store. Secrets are only ever file names here.
+    mutating func readS3(_ node: Node) -> S3Configuration.FileSettings? {
+        guard let pairs = reader.mapping(node, "s3", allowed: Self.s3Keys) else { return nil }
+        var settings = S3Configuration.FileSettings()
+        for (key, _, value) in pairs {
+            switch key {
+            case "endpoint":
+                if let text = reader.string(value, "s3 endpoint") {
+                    do { _ = try S3Endpoint(parsing: text) } catch { reader.fail(value, "s3 \(error.problem)") }
+                    settings.endpoint = text
+                }
+            case "region": settings.region = reader.string(value, "s3 region")
+            case "access_key_id": settings.accessKeyID = reader.string(value, "s3 access_key_id")
+            case "secret_access_key_file": settings.secretAccessKeyFile = file(value, "s3 secret_access_key_file", consequence: "no bucket request could be signed")
+            case "session_token_file": settings.sessionTokenFile = file(value, "s3 session_token_file", consequence: "no bucket request could be signed")
+            case "ca_file": settings.caFile = file(value, "s3 ca_file", consequence: "no TLS connection to the endpoint could be checked")
+            case "addressing":
+                if let text = reader.string(value, "s3 addressing") {
+                    if let a = S3Addressing(rawValue: text) { settings.addressing = a } else {
+                        reader.fail(value, "s3 addressing \"\(text)\" is not path or virtual")
+                    }
+                }
+            default: break
+            }
+        }
+        if settings.secretAccessKeyFile != nil && settings.accessKeyID == nil {
+            reader.fail(node, "s3 secret_access_key_file needs access_key_id, the key id the secret belongs to")
+        } else if settings.accessKeyID != nil && settings.secretAccessKeyFile == nil {
+            reader.fail(node, "s3 access_key_id needs secret_access_key_file, a file holding its secret (a secret is never written in the config)")
+        }
+        return settings
     }
 
     // MARK: defaults and targets
@@ -234,9 +273,9 @@ struct Loader {
     }
 
     /// A file path value, remembered with its position for ``ConfigFile/fileProblems(_:)``.
-    mutating func file(_ node: Node, _ what: String) -> String? {
+    mutating func file(_ node: Node, _ what: String, consequence: String = ReferencedFile.captureConsequence) -> String? {
         guard let path = reader.string(node, what) else { return nil }
-        files.append(ReferencedFile(path: path, what: what, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0))
+        files.append(ReferencedFile(path: path, what: what, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, consequence: consequence))
         return path
     }
 

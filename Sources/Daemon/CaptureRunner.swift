@@ -2,6 +2,7 @@ import Capture
 import DaemonMetrics
 import Foundation
 import Logging
+import Snapshotter
 import SnapshotStore
 
 /// Decides when each submitted capture may run: at most `maxConcurrent` at once, never two of one
@@ -102,7 +103,7 @@ actor CaptureRunner {
             let taken = try await taker.takeRecorded(capture.request, schedule: capture.schedule, scheduledAt: capture.scheduledAt,
                                                      trigger: capture.trigger)
             metrics.recordSnapshot(taken)
-            await logHealth(of: taken.entry)
+            await logHealth(of: taken)
         } catch {
             for kind in capture.request.kinds {
                 metrics.captureFinished(target: capture.target, kind: kind.rawValue, status: .failed,
@@ -130,13 +131,15 @@ actor CaptureRunner {
 
     /// One line when a target starts failing (with each failed artifact's reason) or recovers; a
     /// target that stays down keeps getting failed snapshots, without a line each.
-    private func logHealth(of entry: CatalogEntry) async {
+    private func logHealth(of taken: TakenSnapshot) async {
+        let entry = taken.entry
         switch health.record(target: entry.target, failedKinds: entry.failedKinds) {
         case nil:
             return
         case .failing(let kinds)?:
             var metadata: Logger.Metadata = ["target": "\(entry.target)", "kinds": "\(kinds.joined(separator: ","))", "id": "\(entry.id)"]
-            let reasons = await taker.failureReasons(of: entry)
+            let known = taken.failureReasons
+            let reasons = known.isEmpty ? await taker.failureReasons(of: entry) : known
             if !reasons.isEmpty { metadata["reasons"] = "\(reasons.joined(separator: "; "))" }
             logger.warning("target failing; its snapshots are still stored, and the log says when this changes", metadata: metadata)
         case .recovered(let failed)?:

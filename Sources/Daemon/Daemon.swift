@@ -23,6 +23,10 @@ public struct DaemonOptions: Sendable {
     /// `--shard`: this daemon's share of the targets, over the config's `shard:`.
     public var shard: Shard?
 
+    /// How long the daemon's lease on a bucket store lasts unrenewed (it renews every third of it): how long a
+    /// daemon that died keeps its shard from a replacement.
+    public var leaseTTL: Duration = .seconds(30)
+
     /// Default grace period for in-flight captures at shutdown.
     public static let defaultGracePeriod: Duration = .seconds(30)
 
@@ -89,7 +93,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
 /// `gbsnap run`: the scheduler, retention and systemd integration as swift-service-lifecycle
 /// services in one `ServiceGroup` (graceful shutdown on SIGTERM and SIGINT).
 ///
-/// Start-up: load the config, open the store, take `<store>/daemon.lock` (one daemon per store),
+/// Start-up: load the config, open the store, take `<store>/daemon.lock` (one daemon per store; on a
+/// bucket, the lease `leases/daemon.json`),
 /// trap SIGHUP, then send `READY=1`. Shutdown: `STOPPING=1`, no new captures, in-flight captures
 /// get `gracePeriod` and are then cancelled (no partial files remain), and `run` returns.
 public enum Daemon {
@@ -111,30 +116,17 @@ public enum Daemon {
         let shard = Shard.dividing(options.shard ?? whole.shard)
         let config = whole.restricted(to: shard)
         let root = storeRoot(override: options.storeOverride, config: config)
-        let store: SnapshotStore
-        do { store = try SnapshotStore(root: root, create: true) } catch { throw DaemonError(.storeUnavailable, underlying: error, "\(error)") }
-        // One daemon per store, or per shard of it: N daemons with disjoint targets share one store.
-        let lockPath = "\(store.root)/" + Shard.daemonLockName(shard)
-        let lock: FileLock?
-        do { lock = try FileLock.acquire(lockPath, mode: .exclusive, timeout: 0) } catch {
-            throw DaemonError(.storeLocked, underlying: error, "cannot lock store \(store.root) for the daemon: \(error)")
+        let daemonStore = if root.hasPrefix("s3://") {
+            try await DaemonStore.bucket(root: root, settings: config.s3, shard: shard, leaseTTL: options.leaseTTL, logger: logger)
+        } else {
+            try DaemonStore.local(root: root, shard: shard, logger: logger)
         }
-        guard let lock else {
-            let holder = FileLock.holderPID(lockPath).map { "pid \($0)" } ?? "another process"
-            let served = shard.map { "shard \($0) of store \(store.root) is" } ?? "store \(store.root) is"
-            throw DaemonError(.storeLocked, "\(served) already served by gbsnap daemon \(holder)")
-        }
-        defer { lock.unlock() }
-        adoptUncataloguedArchives(store, logger: logger)
-        let snapshotter: Snapshotter
-        do { snapshotter = try Snapshotter(store: store, logger: logger) } catch {
-            throw DaemonError(.storeUnavailable, underlying: error, "\(error)")
-        }
+        let snapshotter = daemonStore.snapshotter
 
         let notifier = SystemdNotifier()
         let state = DaemonState(config: config)
         var starting: Logger.Metadata = [
-            "config": "\(options.configPath)", "store": "\(store.root)", "pid": "\(SystemIO.currentProcessID)",
+            "config": "\(options.configPath)", "store": "\(daemonStore.name)", "pid": "\(SystemIO.currentProcessID)",
             "schedules": "\(config.schedules.count)", "targets": "\(config.targets.count)",
         ]
         if let shard {
@@ -148,19 +140,21 @@ public enum Daemon {
         let metricsServer: MetricsServer?
         do { metricsServer = try await Self.metricsServer(config: config, metrics: metrics, snapshotter: snapshotter, logger: logger) } catch {
             await snapshotter.shutdown()
+            await daemonStore.close()
             throw error
         }
         if metricsServer != nil { await seedStoreMetrics(metrics, snapshotter: snapshotter, logger: logger) }
 
-        var services: [any Service] = []
+        // First, so a graceful shutdown stops it last: the lease is released once no capture can write any more.
+        var services: [any Service] = daemonStore.services
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval / 2))
             logger.info("watchdog enabled", metadata: ["interval": "\(DurationParser.format(interval / 2))"])
         }
-        services.append(ReloadService(configPath: options.configPath, storeRoot: store.root, storeOverride: options.storeOverride,
+        services.append(ReloadService(configPath: options.configPath, storeRoot: daemonStore.name, storeOverride: options.storeOverride,
                                       shard: shard, shardOverridden: options.shard != nil, state: state, notifier: notifier, logger: logger, metrics: metrics,
                                       metricsListen: config.metricsListen))
-        services.append(RetentionService(workers: snapshotter.workers, state: state, logger: logger, metrics: metrics))
+        services.append(RetentionService(prune: daemonStore.prune, state: state, logger: logger, metrics: metrics))
         let clock = SystemSchedulerClock()
         let triggers = TriggerPoller(polling: snapshotter, taker: snapshotter, state: state, clock: clock,
                                      activity: TriggerActivity(), metrics: metrics, logger: logger)
@@ -174,10 +168,12 @@ public enum Daemon {
             logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
             notifier.notify("STOPPING=1\nSTATUS=failed: \(error)")
             await snapshotter.shutdown()
+            await daemonStore.close()
             throw error as? DaemonError
                 ?? DaemonError(.serviceFailed, underlying: error, "the daemon stopped because one of its services failed: \(error)")
         }
         await snapshotter.shutdown()
+        await daemonStore.close()
         logger.info("daemon stopped")
     }
 }

@@ -11,9 +11,9 @@ import Snapshotter
 /// Prunes the store on `retention.schedule` (default `@hourly`) with the running config's policy.
 /// Without a `retention:` section it only waits for a reload that adds one.
 struct RetentionService: Service {
-    /// Pruning takes the store lock, deletes archives and rewrites the catalog: blocking work, so
-    /// it runs on the store threads.
-    let workers: StoreWorkers
+    /// Applies a policy: on a local store, on the store threads (it takes the store lock, deletes archives and
+    /// rewrites the catalog); on a bucket, through its prune lease.
+    let prune: @Sendable (RetentionPolicy, Date) async throws -> PruneResult
     let state: DaemonState
     let logger: Logger
     var clock: any SchedulerClock = SystemSchedulerClock()
@@ -52,7 +52,7 @@ struct RetentionService: Service {
                 if clock.now() < due, await state.generation != generation { reloaded = true; break }
             }
             if reloaded { continue }
-            await prune(policy)
+            await run(policy)
         }
     }
 
@@ -62,10 +62,9 @@ struct RetentionService: Service {
         return true
     }
 
-    func prune(_ policy: RetentionPolicy) async {
+    func run(_ policy: RetentionPolicy) async {
         do {
-            let now = clock.now()
-            let result = try await workers.run { store in try store.prune(policy: policy, now: now) }
+            let result = try await prune(policy, clock.now())
             metrics.recordPrune(result)
             logger.info("retention run", metadata: [
                 "removed": "\(result.removedIDs.count)", "bytes_freed": "\(result.bytesFreed)", "skipped": "\(result.skipped.count)",

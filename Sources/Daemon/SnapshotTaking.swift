@@ -1,3 +1,4 @@
+import BucketStore
 import Capture
 import Foundation
 import SnapshotStore
@@ -36,21 +37,28 @@ extension Snapshotter: SnapshotTaking {
         try await take(request, schedule: schedule, scheduledAt: Optional(scheduledAt), trigger: trigger)
     }
 
+    /// On a bucket: the lease is still held and the staging folder can be written.
     func checkWritable() async throws {
+        try writeGate?()
         try await workers.run { store in try store.checkWritable() }
     }
 
     func failureReasons(of entry: CatalogEntry) async -> [String] {
+        guard bucket == nil else { return [] }  // the archive is not here; a snapshot just taken says its reasons itself
         let manifest = try? await workers.run { store in try store.readManifest(archivePath: store.path(forKey: entry.key)) }
         return manifest?.artifacts.compactMap { a in a.error.map { "\(a.name): \($0)" } } ?? []
     }
 
     func catalog() async throws -> [CatalogEntry] {
-        try await workers.run { store in try store.list(ListFilter()) }
+        if let bucket { return try await bucket.allEntries() }
+        return try await workers.run { store in try store.list(ListFilter()) }
     }
 
     func latestSnapshotID(target: String) async -> String? {
-        try? await workers.run { store in try store.list(ListFilter(target: target)).max { $0.takenAt < $1.takenAt }?.id }
+        let entries = if let bucket { try? await bucket.entries(target: target) } else {
+            try? await workers.run { store in try store.list(ListFilter(target: target)) }
+        }
+        return entries?.max { $0.takenAt < $1.takenAt }?.id
     }
 
     func takeRecorded(_ request: CaptureRequest, schedule: String, scheduledAt: Date, trigger: Manifest.TriggerRecord?) async throws -> TakenSnapshot {

@@ -1,9 +1,11 @@
 import ArgumentParser
+import BucketStore
 import Capture
 import Config
 import Foundation
 import GBSnapCore
 import Logging
+import S3
 import SnapshotStore
 import Snapshotter
 
@@ -59,6 +61,7 @@ extension GBSnapCommand {
                 var requestKinds: [CaptureKind]
                 var parameters = CaptureParameters()
                 var location = storeOptions.location
+                var s3Settings: S3Configuration.FileSettings?
                 if let target, let config {
                     let file = try ConfigLoading.load(config)
                     guard let found = file.target(named: target) else {
@@ -69,6 +72,7 @@ extension GBSnapCommand {
                     requestKinds = kindList ?? schedule?.kinds ?? Self.defaultKinds
                     parameters = schedule?.parameters ?? parameters
                     location = storeOptions.location(config: file.store)
+                    s3Settings = file.s3
                 } else {
                     spec = TargetSpec(name: name ?? "", baseURL: url ?? "", labels: labels.map)
                     requestKinds = kindList ?? Self.defaultKinds
@@ -78,34 +82,52 @@ extension GBSnapCommand {
                     parameters.cpuSeconds = seconds
                     parameters.traceSeconds = seconds
                 }
-                let store = try SnapshotStore(root: location.root, create: true)
-                // Cheap: one listing of this target's directories and one read of its catalog shard.
-                for found in (try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [] {
-                    if let entry = found.entry {
-                        Console.warning("adopted snapshot \(entry.id) into the catalog: its archive \(found.key) was stored but its catalog line was not (an interrupted capture)")
-                    } else if let problem = found.problem {
-                        Console.warning(problem)
-                    }
-                }
                 // Failures are reported below, one warning per artifact; the library's progress lines are not needed here.
                 var logger = Logger(label: "gbsnap.capture")
                 logger.logLevel = .error
-                let snapshotter = try Snapshotter(store: store, logger: logger)
-                let entry: CatalogEntry
+                let bucket: BucketStore?
+                let snapshotter: Snapshotter
+                if AnyStore.isBucket(location.root) {
+                    let opened = try BucketStore.open(location.root, environment: ProcessInfo.processInfo.environment,
+                                                      settings: s3Settings ?? S3Configuration.FileSettings())
+                    bucket = opened
+                    do {
+                        try await opened.checkAccess()
+                        snapshotter = try Snapshotter.forBucket(opened, logger: logger)
+                    } catch {
+                        await opened.shutdown()
+                        throw error
+                    }
+                } else {
+                    let store = try SnapshotStore(root: location.root, create: true)
+                    // Cheap: one listing of this target's directories and one read of its catalog shard.
+                    for found in (try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [] {
+                        if let entry = found.entry {
+                            Console.warning("adopted snapshot \(entry.id) into the catalog: its archive \(found.key) was stored but its catalog line was not (an interrupted capture)")
+                        } else if let problem = found.problem {
+                            Console.warning(problem)
+                        }
+                    }
+                    bucket = nil
+                    snapshotter = try Snapshotter(store: store, logger: logger)
+                }
+                let taken: TakenSnapshot
                 let countdown = CaptureCountdown.start(kinds: requestKinds, parameters: parameters, quiet: json)
                 do {
-                    entry = try await snapshotter.take(CaptureRequest(target: spec, kinds: requestKinds, parameters: parameters),
-                                                       schedule: "manual")
+                    taken = try await snapshotter.takeRecorded(CaptureRequest(target: spec, kinds: requestKinds, parameters: parameters),
+                                                               schedule: "manual")
                 } catch {
                     await countdown?.stop()
                     await snapshotter.shutdown()
+                    await bucket?.shutdown()
                     throw error
                 }
                 await countdown?.stop()
                 await snapshotter.shutdown()
+                await bucket?.shutdown()
+                let entry = taken.entry
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
-                let manifest = try? store.readManifest(archivePath: store.path(forKey: entry.key))
-                for a in manifest?.artifacts ?? [] {
+                for a in taken.manifest?.artifacts ?? [] {
                     // With nothing captured, a kind the target does not serve is a reason too.
                     if a.status == .failed || (entry.status == .failed && a.status != .ok) {
                         Console.warning("\(entry.id): \(a.name) \(a.status.rawValue): \(a.error ?? a.note ?? "no reason recorded")")

@@ -32,13 +32,20 @@ extension GBSnapCommand {
                 transform: ShardArgument.parse)
         var shard: ShardArgument?
 
+        @Option(name: .customLong("lease-ttl"),
+                help: ArgumentHelp("On a bucket store: how long the daemon's lease lasts unrenewed (renewed every third of it), so how long a daemon that died keeps its shard from a replacement (default: 30s).",
+                                   valueName: "duration"),
+                transform: PositiveDurationArgument.parse)
+        var leaseTTL: PositiveDurationArgument?
+
         func run() async throws {
             LoggingSystem.bootstrap { DaemonLogHandler(label: $0) }
             // The daemon fills in the config's store: (and keeps it on reload) when neither --store nor GBSNAP_STORE is given.
             let location = storeOptions.location
-            let options = DaemonOptions(configPath: config, storeOverride: location.isExplicit ? location.root : nil,
+            var options = DaemonOptions(configPath: config, storeOverride: location.isExplicit ? location.root : nil,
                                         gracePeriod: gracePeriod.duration, shard: shard?.shard,
                                         logger: Logger(label: "gbsnap.daemon"))
+            if let leaseTTL { options.leaseTTL = leaseTTL.duration }
             try await reportingFailures { try await Daemon.run(options) }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import Config
 import Diff
 import Foundation
@@ -27,9 +28,24 @@ extension GBSnapCommand {
         func run() async throws {
             try await reportingFailures {
                 let loaded = try config.map(ConfigLoading.load)
-                let store = try SnapshotStore(root: storeOptions.location(config: loaded?.store).root, create: false)
+                let root = storeOptions.location(config: loaded?.store).root
                 let now = Date()
-                let report = try StatusReport.compute(store: store, config: loaded, now: now)
+                let report: StatusReport
+                if AnyStore.isBucket(root) {
+                    let bucket = try BucketStore.open(root, environment: ProcessInfo.processInfo.environment, settings: loaded?.s3 ?? .init())
+                    do {
+                        report = try await StatusReport.compute(bucket: bucket, config: loaded, now: now)
+                        await bucket.shutdown()
+                    } catch {
+                        await bucket.shutdown()
+                        throw error
+                    }
+                } else {
+                    let store = try SnapshotStore(root: root, create: false)
+                    report = try await StatusReport.compute(storeName: store.root, serving: StatusReport.daemons(serving: store.root),
+                                                            targets: { try store.targets() }, entries: { try store.list(ListFilter(target: $0)) },
+                                                            config: loaded, now: now)
+                }
                 if json {
                     try Console.printJSON(report)
                 } else {
@@ -53,6 +69,8 @@ struct StatusReport: Encodable {
     struct ServingDaemon: Encodable {
         var shard: String?
         var pid: Int32?
+        /// The host, for a daemon on a bucket (its lease says where it runs); nil on a local store.
+        var host: String?
     }
     var targets: [Row]
     var healthy: Bool { targets.allSatisfy { $0.problem == nil } }
@@ -105,10 +123,19 @@ struct StatusReport: Encodable {
         try c.encode(targets, forKey: .targets)
     }
 
-    static func compute(store: SnapshotStore, config: ConfigFile?, now: Date) throws -> StatusReport {
-        let serving = daemons(serving: store.root)
+    /// The report on a bucket: the daemons are the live daemon leases, the rows each target's catalog.
+    static func compute(bucket: BucketStore, config: ConfigFile?, now: Date) async throws -> StatusReport {
+        let serving = try await bucket.daemonLeases().map { lease in
+            ServingDaemon(shard: Shard(daemonLockName: lease.name + ".lock")?.description, pid: lease.record.pid, host: lease.record.host)
+        }
+        return try await compute(storeName: bucket.description, serving: serving, targets: { try await bucket.targets() },
+                                 entries: { try await bucket.entries(target: $0) }, config: config, now: now)
+    }
+
+    static func compute(storeName: String, serving: [ServingDaemon], targets: () async throws -> [String],
+                        entries: (String) async throws -> [CatalogEntry], config: ConfigFile?, now: Date) async throws -> StatusReport {
         let (running, pid) = (!serving.isEmpty, serving.first?.pid)
-        let names = try config.map { $0.targets.map(\.name) } ?? store.targets()
+        let names = if let config { config.targets.map(\.name) } else { try await targets() }
         // The next firing per target, from the same planner as `gbsnap schedule` and the daemon.
         var periods: [String: Double] = [:]
         var horizon = now.addingTimeInterval(3600)
@@ -121,8 +148,9 @@ struct StatusReport: Encodable {
         var next: [String: PlannedCapture] = [:]
         for c in config?.planner().plan(from: now, until: horizon) ?? [] where next[c.target] == nil { next[c.target] = c }
 
-        let rows = try names.map { name -> Row in
-            let last = try store.list(ListFilter(target: name)).max { $0.takenAt < $1.takenAt }
+        var rows: [Row] = []
+        for name in names {
+            let last = try await entries(name).max { $0.takenAt < $1.takenAt }
             var row = Row(target: name, lastID: last?.id, lastTakenAt: last?.takenAt, lastStatus: last?.status.rawValue,
                           failedKinds: last?.failedKinds ?? [], nextCapture: next[name]?.plannedStart,
                           nextSchedule: next[name]?.schedule, staleAfterSeconds: periods[name].map { $0 * 2 })
@@ -136,9 +164,9 @@ struct StatusReport: Encodable {
             } else if config != nil {
                 row.problem = "no snapshot yet" + (running ? "" : "; no daemon serves the store (gbsnap run --config …)")
             }
-            return row
+            rows.append(row)
         }
-        return StatusReport(store: store.root, daemonPID: pid, daemonRunning: running, daemons: serving, targets: rows)
+        return StatusReport(store: storeName, daemonPID: pid, daemonRunning: running, daemons: serving, targets: rows)
     }
 
     /// The daemons holding `<store>/daemon.lock` or a shard's `daemon-shard-I-of-N.lock`, shard order.
@@ -169,13 +197,14 @@ struct StatusReport: Encodable {
 
     func text(now: Date) -> String {
         var out: String
+        func holder(_ d: ServingDaemon) -> String { (d.host.map { "\($0) " } ?? "") + "pid \(d.pid.map(String.init) ?? "?")" }
         if daemons.contains(where: { $0.shard != nil }) {
-            let list = daemons.map { d in (d.shard.map { "shard \($0) " } ?? "") + "pid \(d.pid.map(String.init) ?? "?")" }
+            let list = daemons.map { d in (d.shard.map { "shard \($0) " } ?? "") + holder(d) }
             out = "daemons: \(list.joined(separator: ", ")) serve \(store)\n"
+        } else if let d = daemons.first {
+            out = "daemon: \(holder(d)) serves \(store)\n"
         } else {
-            out = daemonRunning
-                ? "daemon: pid \(daemonPID.map(String.init) ?? "?") serves \(store)\n"
-                : "daemon: none serves \(store)\n"
+            out = "daemon: none serves \(store)\n"
         }
         let rows = targets.map { r in
             [r.target,

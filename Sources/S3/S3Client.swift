@@ -500,6 +500,9 @@ extension S3Client {
             return error(.noSuchUpload, "HTTP 404: the multipart upload no longer exists (completed or aborted elsewhere)")
         case (_, "PermanentRedirect"), (_, "AuthorizationHeaderMalformed"), (301, _), (307, _):
             return error(.wrongRegion, "HTTP \(status): bucket \"\(call.bucket)\" is not in region \(configuration.region) or not at this endpoint\(s3Message): set AWS_REGION to the bucket's region")
+        case (403, nil) where call.method == .HEAD:
+            // A HEAD answer has no body, so no reason: a wrong secret looks like a refusal here.
+            return error(.accessDenied, "HTTP 403: refused for access key \(key), without a reason (HEAD answers carry none): check that the secret access key belongs to that key id, and the key's policy for this bucket")
         case (403, _):
             return error(.accessDenied, "HTTP 403: access key \(key) is not allowed to do this\(s3Message): check the key's policy for this bucket")
         case (404, _):

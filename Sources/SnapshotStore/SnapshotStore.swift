@@ -159,25 +159,11 @@ public final class SnapshotStore: Sendable {
     /// fsynced, and only then appended to the catalog.
     @discardableResult
     public func write(manifest: Manifest, files: [String: String]) throws -> CatalogEntry {
-        guard SnapshotID.isValidTargetName(manifest.target.name) else {
-            throw StoreError(.invalidTargetName, "target name \"\(manifest.target.name)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)",
-                             input: .target(manifest.target.name))
-        }
-        for artifact in manifest.artifacts {
-            if let member = artifact.member {
-                guard ArchiveMemberName.isSafe(member), member != Self.manifestMember else {
-                    throw StoreError(.invalidInput, "artifact \"\(artifact.name)\" has an unusable member name \"\(member)\"")
-                }
-                guard files[member] != nil else { throw StoreError(.invalidInput, "artifact \"\(artifact.name)\": no file given for member \(member)") }
-            }
-        }
-        let key = Self.key(target: manifest.target.name, id: manifest.id, takenAt: manifest.takenAt)
-        let finalPath = path(forKey: key)
         let tempDir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tempDir) }
         let tempPath = "\(tempDir)/\(manifest.id).tar.gz"
-        let (size, sha) = try writeArchive(to: tempPath, manifest: manifest, files: files)
-        let entry = CatalogEntry(manifest: manifest, key: key, bytes: size, sha256: sha)
+        let entry = try writeArchiveFile(manifest: manifest, files: files, to: tempPath)
+        let finalPath = path(forKey: entry.key)
         try withWriteLock {
             do {
                 guard SystemIO.fileSize(finalPath) == nil else {
@@ -192,6 +178,27 @@ public final class SnapshotStore: Sendable {
             try catalog.append([.put(entry)], target: entry.target)
         }
         return entry
+    }
+
+    /// Writes the archive of `manifest` and the artifact files to `path` (a new file, fsynced) and returns the
+    /// catalog entry it will have, without recording it anywhere: ``write(manifest:files:)`` then renames it into
+    /// place; a bucket store uploads it.
+    public func writeArchiveFile(manifest: Manifest, files: [String: String], to path: String) throws -> CatalogEntry {
+        guard SnapshotID.isValidTargetName(manifest.target.name) else {
+            throw StoreError(.invalidTargetName, "target name \"\(manifest.target.name)\" is not usable: use letters, digits, '.', '_' and '-' (at most 100)",
+                             input: .target(manifest.target.name))
+        }
+        for artifact in manifest.artifacts {
+            if let member = artifact.member {
+                guard ArchiveMemberName.isSafe(member), member != Self.manifestMember else {
+                    throw StoreError(.invalidInput, "artifact \"\(artifact.name)\" has an unusable member name \"\(member)\"")
+                }
+                guard files[member] != nil else { throw StoreError(.invalidInput, "artifact \"\(artifact.name)\": no file given for member \(member)") }
+            }
+        }
+        let key = Self.key(target: manifest.target.name, id: manifest.id, takenAt: manifest.takenAt)
+        let (size, sha) = try writeArchive(to: path, manifest: manifest, files: files)
+        return CatalogEntry(manifest: manifest, key: key, bytes: size, sha256: sha)
     }
 
     /// Writes the archive and returns its size and SHA-256.

@@ -1,3 +1,4 @@
+import BucketStore
 import Capture
 import Foundation
 import GBSnapCore
@@ -5,13 +6,22 @@ import Logging
 import SnapshotStore
 
 /// Takes snapshots: captures every requested kind of one target (Capture), then archives the
-/// bodies with their manifest into the store (SnapshotStore). Used by `gbsnap capture` and by the
-/// daemon, so both record exactly the same thing.
+/// bodies with their manifest into the store (SnapshotStore) or a bucket (BucketStore). Used by
+/// `gbsnap capture` and by the daemon, so both record exactly the same thing.
 ///
 /// The HTTP side runs on the capturer's event loops; everything that blocks on the disk (archive
 /// writing, gzip, fsyncs, the store lock) runs on ``workers``, never on the cooperative pool.
 public final class Snapshotter: Sendable {
+    /// The local store: where snapshots are stored, or, with a ``bucket``, where their archives are
+    /// built before they are uploaded (its `.tmp`; nothing is recorded in its catalog).
     public let store: SnapshotStore
+    /// The bucket snapshots are stored in, when it is not ``store``.
+    public let bucket: BucketStore?
+    /// Asked before each snapshot is recorded in the bucket; throws when this process may not write any more
+    /// (the daemon lost its lease).
+    public let writeGate: (@Sendable () throws -> Void)?
+    /// Whether ``store`` is a staging folder of this snapshotter's own, removed at shutdown.
+    let ownsStore: Bool
     /// The threads that do this snapshotter's store work; callers may run their own store calls on them.
     public let workers: StoreWorkers
     let capturer: Capturer
@@ -20,9 +30,34 @@ public final class Snapshotter: Sendable {
 
     /// Creates a snapshotter writing into `store`; capture bodies stream into a private temp
     /// directory under the store's `.tmp`; store work runs on `storeThreads` threads of its own.
-    public init(store: SnapshotStore, logger: Logger = Logger(label: "gbsnap.snapshot"),
-                storeThreads: Int = StoreWorkers.defaultThreads) throws {
+    /// With a `bucket`, `store` only stages each archive, which is then uploaded with its record
+    /// (``BucketStore/put(archiveAt:entry:)``): a snapshot is stored once its record is in the bucket.
+    public convenience init(store: SnapshotStore, bucket: BucketStore? = nil, writeGate: (@Sendable () throws -> Void)? = nil,
+                logger: Logger = Logger(label: "gbsnap.snapshot"), storeThreads: Int = StoreWorkers.defaultThreads) throws {
+        try self.init(store: store, bucket: bucket, writeGate: writeGate, ownsStore: false, logger: logger, storeThreads: storeThreads)
+    }
+
+    /// A snapshotter storing into `bucket`, its archives built in a staging folder of its own under `stagingParent`
+    /// (`$TMPDIR` by default), removed at ``shutdown()``.
+    public static func forBucket(_ bucket: BucketStore, stagingParent: String = NSTemporaryDirectory(), writeGate: (@Sendable () throws -> Void)? = nil,
+                                 logger: Logger = Logger(label: "gbsnap.snapshot"), storeThreads: Int = StoreWorkers.defaultThreads) throws -> Snapshotter {
+        let parent = stagingParent.hasSuffix("/") ? String(stagingParent.dropLast()) : stagingParent
+        let root = "\(parent)/gbsnap-staging-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+        let staging = try SnapshotStore(root: root, create: true)
+        do {
+            return try Snapshotter(store: staging, bucket: bucket, writeGate: writeGate, ownsStore: true, logger: logger, storeThreads: storeThreads)
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
+        }
+    }
+
+    private init(store: SnapshotStore, bucket: BucketStore?, writeGate: (@Sendable () throws -> Void)?, ownsStore: Bool,
+                 logger: Logger, storeThreads: Int) throws {
         self.store = store
+        self.bucket = bucket
+        self.writeGate = writeGate
+        self.ownsStore = ownsStore
         self.temporaryDirectory = try store.makeTemporaryDirectory()
         self.workers = StoreWorkers(store: store, threads: storeThreads)
         self.capturer = Capturer(temporaryDirectory: temporaryDirectory, logger: logger)
@@ -70,7 +105,7 @@ public final class Snapshotter: Sendable {
         let manifest = Manifest(id: id, target: .init(name: request.target.name, url: request.target.redactedBaseURL, labels: request.target.labels),
                                 schedule: schedule, scheduledAt: scheduledAt, startedAt: started, finishedAt: finished, artifacts: records,
                                 trigger: trigger)
-        let entry = try await workers.run { [files] store in try store.write(manifest: manifest, files: files) }
+        let entry = try await persist(manifest: manifest, files: files)
         // A failed snapshot of a target that is down is logged by the daemon once per change, not per firing.
         logger.log(level: entry.status == .failed ? .debug : .info, "stored snapshot", metadata: [
             "id": "\(entry.id)", "target": "\(entry.target)", "status": "\(entry.status.rawValue)",
@@ -79,8 +114,23 @@ public final class Snapshotter: Sendable {
         let outcomes = zip(captured, records).map { a, r in
             TakenSnapshot.Artifact(name: r.name, outcome: Self.outcome(a.outcome), duration: a.duration, bytes: r.bytes)
         }
-        return TakenSnapshot(entry: entry, artifacts: outcomes)
+        return TakenSnapshot(entry: entry, artifacts: outcomes, manifest: manifest)
     }
+
+    /// Archives a snapshot into the local store, or builds its archive in a temp folder and uploads it to the bucket.
+    func persist(manifest: Manifest, files: [String: String]) async throws -> CatalogEntry {
+        guard let bucket else { return try await workers.run { store in try store.write(manifest: manifest, files: files) } }
+        let folder = try store.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/\(manifest.id).tar.gz"
+        let entry = try await workers.run { store in try store.writeArchiveFile(manifest: manifest, files: files, to: path) }
+        try writeGate?()
+        try await bucket.put(archiveAt: path, entry: entry)
+        return entry
+    }
+
+    /// `bucket` as `s3://…`, else the store's directory, for messages and logs.
+    public var storeName: String { bucket?.description ?? store.root }
 
     static func outcome(_ outcome: CapturedArtifact.Outcome) -> TakenSnapshot.Outcome {
         switch outcome {
@@ -106,11 +156,13 @@ public final class Snapshotter: Sendable {
         }
     }
 
-    /// Closes the HTTP client, stops the store threads and removes the temp directory.
+    /// Closes the HTTP client, stops the store threads and removes the temp directory (the whole staging
+    /// folder of a ``forBucket(_:stagingParent:writeGate:logger:storeThreads:)`` snapshotter). The bucket's
+    /// client stays open: its owner closes it.
     public func shutdown() async {
         try? await capturer.shutdown()
         await workers.shutdown()
-        try? FileManager.default.removeItem(atPath: temporaryDirectory)
+        try? FileManager.default.removeItem(atPath: ownsStore ? store.root : temporaryDirectory)
     }
 }
 
@@ -143,9 +195,18 @@ public struct TakenSnapshot: Sendable {
     /// Its artifacts, in capture order.
     public var artifacts: [Artifact]
 
+    /// The snapshot's manifest, when the taker has it at hand (nil from a fake).
+    public var manifest: Manifest?
+
     /// Memberwise initializer.
-    public init(entry: CatalogEntry, artifacts: [Artifact]) {
+    public init(entry: CatalogEntry, artifacts: [Artifact], manifest: Manifest? = nil) {
         self.entry = entry
         self.artifacts = artifacts
+        self.manifest = manifest
+    }
+
+    /// `artifact: reason` for each failed artifact, from the manifest (empty without one).
+    public var failureReasons: [String] {
+        manifest?.artifacts.compactMap { a in a.error.map { "\(a.name): \($0)" } } ?? []
     }
 }

@@ -59,7 +59,7 @@ struct ConfigErrorTests {
             catch_up: always
         """
         #expect(errors(yaml) == [
-            "gbsnap.yaml:1:1: unknown key \"max_concurent\" in the config file (allowed: store, metrics_listen, shard, max_concurrent, defaults, targets, schedules, triggers, retention); did you mean \"max_concurrent\"?",
+            "gbsnap.yaml:1:1: unknown key \"max_concurent\" in the config file (allowed: store, s3, metrics_listen, shard, max_concurrent, defaults, targets, schedules, triggers, retention); did you mean \"max_concurrent\"?",
             "gbsnap.yaml:3:12: defaults: timeout must be a duration such as 90s, 5m, 1h30m, 2d or 1w, found \"30\"",
             "gbsnap.yaml:4:23: defaults: max_artifact_bytes must be a size such as 1024, 512MiB or 10GB, found \"12XB\"",
             "gbsnap.yaml:7:10: target \"order-api\": url \"ftp://10.0.0.1\" is not an http:// or https:// URL with a host",

@@ -1,4 +1,5 @@
 import Foundation
+import GBSnapTestSupport
 import Logging
 import ServiceLifecycle
 import Testing

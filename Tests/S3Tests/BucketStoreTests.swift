@@ -6,22 +6,24 @@ import S3
 import SnapshotStore
 import Testing
 
-/// The built `gbsnap` binary, beside the test bundle.
-private var gbsnapPath: String {
+/// The built `gbsnap` binary, beside the test bundle, or `GBSNAP_TEST_BINARY` (the release build, for the figures of
+/// `scripts/bench bucket`).
+var gbsnapPath: String {
+    if let binary = ProcessInfo.processInfo.environment["GBSNAP_TEST_BINARY"], !binary.isEmpty { return binary }
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
 }
 
 /// The `AWS_*` variables that point gbsnap at moto (or at `port`, a proxy in front of it) with the IAM user's keys;
 /// empty values blank anything of the test runner's own environment.
-private func awsEnvironment(_ moto: MotoServer, port: Int? = nil, secret: String? = nil) -> [String: String] {
+func awsEnvironment(_ moto: MotoServer, port: Int? = nil, secret: String? = nil) -> [String: String] {
     ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port ?? moto.port)", "AWS_ENDPOINT_URL_S3": "", "AWS_REGION": "us-east-1",
      "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": secret ?? moto.credentials.secretAccessKey,
      "AWS_SESSION_TOKEN": "", "AWS_CA_BUNDLE": "", "GBSNAP_STORE": ""]
 }
 
 /// Runs gbsnap with `environment` added.
-private func gbsnap(_ args: [String], _ environment: [String: String]) async throws -> Subprocess.Result {
+func gbsnap(_ args: [String], _ environment: [String: String]) async throws -> Subprocess.Result {
     try await Subprocess.run(gbsnapPath, args, environment: environment)
 }
 
@@ -53,7 +55,7 @@ private func archives(_ root: String) throws -> [String: Data] {
 }
 
 /// A client straight to moto, a fresh bucket, shut down after `body`.
-private func withBucket(_ label: String, _ body: (MotoServer, S3Client, String) async throws -> Void) async throws {
+func withBucket(_ label: String, _ body: (MotoServer, S3Client, String) async throws -> Void) async throws {
     let moto = try await MotoServer.shared.value
     let client = try S3Client(configuration: moto.configuration())
     let bucket = uniqueBucket(label)
