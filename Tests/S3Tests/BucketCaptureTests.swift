@@ -87,6 +87,29 @@ struct BucketCaptureTests {
         }
     }
 
+    @Test("a capture whose archive upload is cut half-way on every attempt: one sentence, exit 1, no object and nothing listed or staged")
+    func uploadCut() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        try await withBucket("capture-cut") { moto, client, bucket in
+            let proxy = try FaultProxy(upstreamPort: moto.port) { _, method, target in
+                method == "PUT" && target.hasSuffix(".tar.gz") ? .dropMidBody : nil
+            }
+            defer { proxy.stop() }
+            let staged = stagingFolders()
+            let r = try await gbsnap(["capture", "--url", fixture.baseURL, "--name", "api", "--kinds", "heap,vars", "--store", "s3://\(bucket)"],
+                                     awsEnvironment(moto, port: proxy.port))
+            #expect(r.status == 1)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(".tar.gz") && lines[0].contains("5 attempts"), "\(r.stderr)")
+            #expect(r.stdoutText.isEmpty)
+            #expect(proxy.log.filter { $0.hasSuffix("-> dropped") }.count == 5)
+            #expect(try await client.listAllObjects(bucket: bucket).isEmpty)
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+            #expect(stagingFolders() == staged)
+        }
+    }
+
     @Test("config store: s3://… with an s3: block: the secret is read from its file and appears in no archive, output or log")
     func configBlock() async throws {
         let fixture = try await GoFixture.start()
