@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Vectors"]),
         // Against a real S3 protocol server (moto, signature-checking) started by the tests: in its own group.
         .testTarget(name: "S3Tests", dependencies: [
-            "S3", "SigV4", "GBSnapTestSupport", "BucketStore", "SnapshotStore", "GBSnapCore", "gbsnap",
+            "S3", "SigV4", "GBSnapTestSupport", "BucketStore", "SnapshotStore", "GBSnapCore", "gbsnap", "Snapshotter", "Capture",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -78,4 +78,13 @@ extension BucketStore {
         }
         throw BucketStoreError("catalog of target \(target) in \(description) could not be compacted: other writers replaced its base eight times in a row; try again")
     }
+
+    /// Compacts a target once its log holds `threshold` objects or more: one LIST page of the log first, so a writer
+    /// that calls this often (the daemon, every few snapshots of a target) reads the base only when it pays.
+    @discardableResult
+    public func compactIfLong(target: String, threshold: Int = StoreCopy.compactionThreshold) async throws -> CompactionResult {
+        let page = try await client.listObjects(bucket: bucket, prefix: key(BucketCatalog.logPrefix(target: target)), maxKeys: threshold)
+        guard page.objects.count >= threshold else { return .notNeeded(logObjects: page.objects.count) }
+        return try await compact(target: target, minLogObjects: threshold)
+    }
 }

@@ -80,7 +80,7 @@ struct DaemonStore: Sendable {
         let keeper = LeaseKeeper(lease: lease, store: root, logger: logger)
         let snapshotter: Snapshotter
         do { snapshotter = try Snapshotter.forBucket(bucket, writeGate: { try keeper.check() }, logger: logger) } catch {
-            try? await lease.release()
+            _ = try? await lease.release()
             await bucket.shutdown()
             throw DaemonError(.storeUnavailable, underlying: error, "\(error)")
         }

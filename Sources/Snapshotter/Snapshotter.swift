@@ -22,6 +22,10 @@ public final class Snapshotter: Sendable {
     public let writeGate: (@Sendable () throws -> Void)?
     /// Whether ``store`` is a staging folder of this snapshotter's own, removed at shutdown.
     let ownsStore: Bool
+    /// When to look at a target's log in the bucket for a compaction.
+    let compactionCounter: CompactionCounter
+    /// The log length at which a target's catalog in the bucket is compacted.
+    let compactionThreshold: Int
     /// The threads that do this snapshotter's store work; callers may run their own store calls on them.
     public let workers: StoreWorkers
     let capturer: Capturer
@@ -34,18 +38,22 @@ public final class Snapshotter: Sendable {
     /// (``BucketStore/put(archiveAt:entry:)``): a snapshot is stored once its record is in the bucket.
     public convenience init(store: SnapshotStore, bucket: BucketStore? = nil, writeGate: (@Sendable () throws -> Void)? = nil,
                 logger: Logger = Logger(label: "gbsnap.snapshot"), storeThreads: Int = StoreWorkers.defaultThreads) throws {
-        try self.init(store: store, bucket: bucket, writeGate: writeGate, ownsStore: false, logger: logger, storeThreads: storeThreads)
+        try self.init(store: store, bucket: bucket, writeGate: writeGate, ownsStore: false, compactionThreshold: StoreCopy.compactionThreshold,
+                      logger: logger, storeThreads: storeThreads)
     }
 
     /// A snapshotter storing into `bucket`, its archives built in a staging folder of its own under `stagingParent`
-    /// (`$TMPDIR` by default), removed at ``shutdown()``.
+    /// (`$TMPDIR` by default), removed at ``shutdown()``. A target's catalog is compacted once its log holds
+    /// `compactionThreshold` objects (looked at on the target's first write and every quarter of that after).
     public static func forBucket(_ bucket: BucketStore, stagingParent: String = NSTemporaryDirectory(), writeGate: (@Sendable () throws -> Void)? = nil,
+                                 compactionThreshold: Int = StoreCopy.compactionThreshold,
                                  logger: Logger = Logger(label: "gbsnap.snapshot"), storeThreads: Int = StoreWorkers.defaultThreads) throws -> Snapshotter {
         let parent = stagingParent.hasSuffix("/") ? String(stagingParent.dropLast()) : stagingParent
         let root = "\(parent)/gbsnap-staging-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
         let staging = try SnapshotStore(root: root, create: true)
         do {
-            return try Snapshotter(store: staging, bucket: bucket, writeGate: writeGate, ownsStore: true, logger: logger, storeThreads: storeThreads)
+            return try Snapshotter(store: staging, bucket: bucket, writeGate: writeGate, ownsStore: true, compactionThreshold: compactionThreshold,
+                                   logger: logger, storeThreads: storeThreads)
         } catch {
             try? FileManager.default.removeItem(atPath: root)
             throw error
@@ -53,7 +61,9 @@ public final class Snapshotter: Sendable {
     }
 
     private init(store: SnapshotStore, bucket: BucketStore?, writeGate: (@Sendable () throws -> Void)?, ownsStore: Bool,
-                 logger: Logger, storeThreads: Int) throws {
+                 compactionThreshold: Int, logger: Logger, storeThreads: Int) throws {
+        self.compactionThreshold = max(1, compactionThreshold)
+        compactionCounter = CompactionCounter(every: max(1, compactionThreshold / 4))
         self.store = store
         self.bucket = bucket
         self.writeGate = writeGate
@@ -126,6 +136,14 @@ public final class Snapshotter: Sendable {
         let entry = try await workers.run { store in try store.writeArchiveFile(manifest: manifest, files: files, to: path) }
         try writeGate?()
         try await bucket.put(archiveAt: path, entry: entry)
+        if compactionCounter.due(entry.target) {
+            // The snapshot is stored either way; a long log only makes reads slower until the next try.
+            do { try await bucket.compactIfLong(target: entry.target, threshold: compactionThreshold) } catch {
+                logger.warning("cannot compact the target's catalog in the bucket; trying again later", metadata: [
+                    "target": "\(entry.target)", "error": "\(error)",
+                ])
+            }
+        }
         return entry
     }
 
@@ -208,5 +226,24 @@ public struct TakenSnapshot: Sendable {
     /// `artifact: reason` for each failed artifact, from the manifest (empty without one).
     public var failureReasons: [String] {
         manifest?.artifacts.compactMap { a in a.error.map { "\(a.name): \($0)" } } ?? []
+    }
+}
+
+/// Counts the snapshots written per target to a bucket: a target's log is looked at on its first write and then on
+/// every ``every``-th, so a daemon keeps the logs of its targets short with one LIST per that many writes.
+final class CompactionCounter: @unchecked Sendable {
+    let every: Int
+    private let lock = NSLock()
+    private var written: [String: Int] = [:]
+
+    init(every: Int) { self.every = every }
+
+    /// Counts one write of `target`; true when its log should be looked at.
+    func due(_ target: String) -> Bool {
+        lock.withLock {
+            let n = written[target, default: 0]
+            written[target] = n + 1
+            return n % every == 0
+        }
     }
 }

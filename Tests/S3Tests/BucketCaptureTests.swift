@@ -1,9 +1,11 @@
 import BucketStore
+import Capture
 import Foundation
 import GBSnapCore
 import GBSnapTestSupport
 import S3
 import SnapshotStore
+import Snapshotter
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -84,6 +86,31 @@ struct BucketCaptureTests {
             #expect(down.status == 1)
             #expect(down.stderr.contains("failed: no artifact was captured"), "\(down.stderr)")
             #expect(try await bucketStore(url, client).list(ListFilter(target: "gone")).map(\.status) == [.failed])
+        }
+    }
+
+    @Test("a snapshotter writing to a bucket compacts a target's catalog once its log is long: the base holds the snapshots, the log stays short")
+    func writerCompacts() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        try await withBucket("writer-compacts") { moto, client, bucket in
+            let store = try bucketStore("s3://\(bucket)", client)
+            let snapshotter = try Snapshotter.forBucket(store, compactionThreshold: 4)
+            var ids: [String] = []
+            do {
+                for _ in 0..<9 {
+                    let request = CaptureRequest(target: TargetSpec(name: "api", baseURL: fixture.baseURL), kinds: [.vars])
+                    ids.append(try await snapshotter.take(request, schedule: "manual").id)
+                }
+            } catch {
+                Issue.record("\(error)")
+            }
+            await snapshotter.shutdown()
+            // Looked at on writes 1, 2, 3, 4... (every 4 / 4 = 1): compacted at 4 and 8 log objects.
+            #expect(try await client.headObject(bucket: bucket, key: BucketCatalog.baseKey(target: "api")) != nil)
+            let log = try await client.listAllObjects(bucket: bucket, prefix: BucketCatalog.logPrefix(target: "api"))
+            #expect(log.count < 4, "\(log.map(\.key))")
+            #expect(try await store.list().map(\.id) == ids)
         }
     }
 
