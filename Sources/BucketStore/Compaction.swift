@@ -14,7 +14,7 @@ extension BucketStore {
         public var baseETag: String?
         /// The live entries the new base holds, oldest first.
         public var entries: [CatalogEntry]
-        /// The log objects (records and tombstones, full keys) the new base makes redundant.
+        /// The log objects (records and tombstones, `log/` and `del/`, full keys) the new base makes redundant.
         public var foldedKeys: [String]
     }
 
@@ -31,16 +31,7 @@ extension BucketStore {
         let baseStoreKey = BucketCatalog.baseKey(target: target)
         let base = try await getBase(key(baseStoreKey))
         let changes = try base.map { try CatalogCodec.changes(inShard: $0.bytes, name: url(baseStoreKey)) } ?? []
-        let logPrefix = key(BucketCatalog.logPrefix(target: target))
-        var puts: [String] = [], tombstones = Set<String>(), folded: [String] = []
-        for object in try await client.listAllObjects(bucket: bucket, prefix: logPrefix) {
-            switch BucketCatalog.logKey(object.key.dropFirst(logPrefix.count)) {
-            case .put(let id): puts.append(id)
-            case .del(let id): tombstones.insert(id)
-            case nil: continue
-            }
-            folded.append(object.key)
-        }
+        let (puts, tombstones, folded) = try await listLog(target: target)
         let known = Set(changes.compactMap { if case .put(let e) = $0 { e.id } else { nil } })
         let records = try await fetchRecords(target: target, ids: puts.filter { !known.contains($0) && !tombstones.contains($0) })
         return CompactionPlan(target: target, baseETag: base?.etag,
