@@ -76,7 +76,7 @@ let package = Package(
         ]),
         // The store on an S3-compatible bucket (docs/s3.md): archives, catalog records and pins as objects; `gbsnap copy`.
         .target(name: "BucketStore", dependencies: [
-            "S3", "SnapshotStore", "GBSnapCore",
+            "S3", "SnapshotStore", "GBSnapCore", "Retention",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -6,7 +6,8 @@ import SnapshotStore
 ///
 ///     catalog/<target>/base.jsonl            the compacted shard (JSON Lines with CRCs, as on disk)
 ///     catalog/<target>/log/<id>.put.json     one record per snapshot: the entry JSON of a catalog line
-///     catalog/<target>/log/<id>.del.json     a tombstone (its body is not read: the key says it all)
+///     catalog/<target>/del/<id>.json         a tombstone (its body is not read: the key says it all)
+///     catalog/<target>/log/<id>.del.json     a tombstone of the first layout (still honoured, folded by compaction)
 ///     pins/<id>.json                         one pin
 public enum BucketCatalog {
     /// The store key of a target's compacted base.
@@ -15,8 +16,13 @@ public enum BucketCatalog {
     public static func logPrefix(target: String) -> String { "catalog/\(target)/log/" }
     /// The store key of a snapshot's record.
     public static func recordKey(target: String, id: String) -> String { "\(logPrefix(target: target))\(id).put.json" }
+    /// The store key prefix of a target's tombstones: apart from the log, so a reader can list the log from the
+    /// base's last id on (`start-after`) while prune tombstones old ids.
+    public static func tombstonePrefix(target: String) -> String { "catalog/\(target)/del/" }
     /// The store key of a snapshot's tombstone.
-    public static func tombstoneKey(target: String, id: String) -> String { "\(logPrefix(target: target))\(id).del.json" }
+    public static func tombstoneKey(target: String, id: String) -> String { "\(tombstonePrefix(target: target))\(id).json" }
+    /// Where the first layout put a tombstone, in the log; readers and compaction still honour it.
+    public static func legacyTombstoneKey(target: String, id: String) -> String { "\(logPrefix(target: target))\(id).del.json" }
     /// The store key of a pin.
     public static func pinKey(id: String) -> String { "pins/\(id).json" }
 
@@ -37,6 +43,13 @@ public enum BucketCatalog {
             return SnapshotID.isValidID(id) ? .del(id: id) : nil
         }
         return nil
+    }
+
+    /// The id of a tombstone from the part of its key after `catalog/<target>/del/`; nil for anything else.
+    public static func tombstoneID(_ name: Substring) -> String? {
+        guard name.hasSuffix(".json") else { return nil }
+        let id = String(name.dropLast(5))
+        return SnapshotID.isValidID(id) ? id : nil
     }
 
     /// A target's live entries, oldest first: the base's, then the log's records (a record replaces a base entry of

@@ -93,16 +93,7 @@ extension BucketStore {
         for _ in 0..<8 {
             let base = try await getBase(baseKey)
             let changes = try base.map { try CatalogCodec.changes(inShard: $0.bytes, name: url(BucketCatalog.baseKey(target: target))) } ?? []
-            let logPrefix = key(BucketCatalog.logPrefix(target: target))
-            var puts: [String] = []
-            var tombstones = Set<String>()
-            for object in try await client.listAllObjects(bucket: bucket, prefix: logPrefix) {
-                switch BucketCatalog.logKey(object.key.dropFirst(logPrefix.count)) {
-                case .put(let id): puts.append(id)
-                case .del(let id): tombstones.insert(id)
-                case nil: continue
-                }
-            }
+            let (puts, tombstones, _) = try await listLog(target: target)
             let known = Set(changes.compactMap { if case .put(let e) = $0 { e.id } else { nil } })
             let records = try await fetchRecords(target: target, ids: puts.filter { !known.contains($0) && !tombstones.contains($0) })
             let now = try await client.headObject(bucket: bucket, key: baseKey)
@@ -111,6 +102,28 @@ extension BucketStore {
             }
         }
         throw BucketStoreError("catalog of target \(target) in \(description) kept changing while it was read (compactions in a loop?); try again")
+    }
+
+    /// A target's log and tombstones: the ids with a record, the ids with a tombstone (under `del/` or, from the first
+    /// layout, `log/<id>.del.json`), and the full keys of all of these (what a compaction folds).
+    func listLog(target: String) async throws -> (puts: [String], tombstones: Set<String>, keys: [String]) {
+        let logPrefix = key(BucketCatalog.logPrefix(target: target))
+        var puts: [String] = [], tombstones = Set<String>(), keys: [String] = []
+        for object in try await client.listAllObjects(bucket: bucket, prefix: logPrefix) {
+            switch BucketCatalog.logKey(object.key.dropFirst(logPrefix.count)) {
+            case .put(let id): puts.append(id)
+            case .del(let id): tombstones.insert(id)
+            case nil: continue
+            }
+            keys.append(object.key)
+        }
+        let delPrefix = key(BucketCatalog.tombstonePrefix(target: target))
+        for object in try await client.listAllObjects(bucket: bucket, prefix: delPrefix) {
+            guard let id = BucketCatalog.tombstoneID(object.key.dropFirst(delPrefix.count)) else { continue }
+            tombstones.insert(id)
+            keys.append(object.key)
+        }
+        return (puts, tombstones, keys)
     }
 
     /// The records of `ids`, fetched a few at a time; a record deleted meanwhile (compacted) is left out, the

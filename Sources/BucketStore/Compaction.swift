@@ -14,7 +14,7 @@ extension BucketStore {
         public var baseETag: String?
         /// The live entries the new base holds, oldest first.
         public var entries: [CatalogEntry]
-        /// The log objects (records and tombstones, full keys) the new base makes redundant.
+        /// The log objects (records and tombstones, `log/` and `del/`, full keys) the new base makes redundant.
         public var foldedKeys: [String]
     }
 
@@ -31,16 +31,7 @@ extension BucketStore {
         let baseStoreKey = BucketCatalog.baseKey(target: target)
         let base = try await getBase(key(baseStoreKey))
         let changes = try base.map { try CatalogCodec.changes(inShard: $0.bytes, name: url(baseStoreKey)) } ?? []
-        let logPrefix = key(BucketCatalog.logPrefix(target: target))
-        var puts: [String] = [], tombstones = Set<String>(), folded: [String] = []
-        for object in try await client.listAllObjects(bucket: bucket, prefix: logPrefix) {
-            switch BucketCatalog.logKey(object.key.dropFirst(logPrefix.count)) {
-            case .put(let id): puts.append(id)
-            case .del(let id): tombstones.insert(id)
-            case nil: continue
-            }
-            folded.append(object.key)
-        }
+        let (puts, tombstones, folded) = try await listLog(target: target)
         let known = Set(changes.compactMap { if case .put(let e) = $0 { e.id } else { nil } })
         let records = try await fetchRecords(target: target, ids: puts.filter { !known.contains($0) && !tombstones.contains($0) })
         return CompactionPlan(target: target, baseETag: base?.etag,
@@ -79,12 +70,16 @@ extension BucketStore {
         throw BucketStoreError("catalog of target \(target) in \(description) could not be compacted: other writers replaced its base eight times in a row; try again")
     }
 
-    /// Compacts a target once its log holds `threshold` objects or more: one LIST page of the log first, so a writer
+    /// Compacts a target once its log (records and tombstones) holds `threshold` objects or more: a LIST page or two
+    /// first, so a writer
     /// that calls this often (the daemon, every few snapshots of a target) reads the base only when it pays.
     @discardableResult
     public func compactIfLong(target: String, threshold: Int = StoreCopy.compactionThreshold) async throws -> CompactionResult {
-        let page = try await client.listObjects(bucket: bucket, prefix: key(BucketCatalog.logPrefix(target: target)), maxKeys: threshold)
-        guard page.objects.count >= threshold else { return .notNeeded(logObjects: page.objects.count) }
+        var count = try await client.listObjects(bucket: bucket, prefix: key(BucketCatalog.logPrefix(target: target)), maxKeys: threshold).objects.count
+        if count < threshold {
+            count += try await client.listObjects(bucket: bucket, prefix: key(BucketCatalog.tombstonePrefix(target: target)), maxKeys: threshold - count).objects.count
+        }
+        guard count >= threshold else { return .notNeeded(logObjects: count) }
         return try await compact(target: target, minLogObjects: threshold)
     }
 }

@@ -117,7 +117,8 @@ public enum Daemon {
         let config = whole.restricted(to: shard)
         let root = storeRoot(override: options.storeOverride, config: config)
         let daemonStore = if root.hasPrefix("s3://") {
-            try await DaemonStore.bucket(root: root, settings: config.s3, shard: shard, leaseTTL: options.leaseTTL, logger: logger)
+            try await DaemonStore.bucket(root: root, settings: config.s3, shard: shard, targets: config.targets.map(\.name),
+                                         leaseTTL: options.leaseTTL, logger: logger)
         } else {
             try DaemonStore.local(root: root, shard: shard, logger: logger)
         }
@@ -182,18 +183,35 @@ extension Daemon {
     /// Puts archives a crash left out of the catalog back into it, logging each; a store whose
     /// catalog cannot be read is logged and left for `gbsnap verify`/`reindex`.
     static func adoptUncataloguedArchives(_ store: SnapshotStore, logger: Logger) {
+        logAdoption(logger) { try store.adoptUncataloguedArchives() }
+    }
+
+    /// Runs an adoption (local or in a bucket) and logs what it found.
+    static func logAdoption(_ logger: Logger, _ adopt: () async throws -> [AdoptedArchive]) async {
         do {
-            for found in try store.adoptUncataloguedArchives() {
-                if let entry = found.entry {
-                    logger.warning("adopted a snapshot missing from the catalog (its write was interrupted)", metadata: [
-                        "id": "\(entry.id)", "target": "\(entry.target)", "key": "\(found.key)",
-                    ])
-                } else {
-                    logger.error("archive not in the catalog left out", metadata: ["key": "\(found.key)", "problem": "\(found.problem ?? "")"])
-                }
-            }
+            log(try await adopt(), logger)
         } catch {
             logger.error("cannot check the store for archives missing from the catalog", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func logAdoption(_ logger: Logger, _ adopt: () throws -> [AdoptedArchive]) {
+        do {
+            log(try adopt(), logger)
+        } catch {
+            logger.error("cannot check the store for archives missing from the catalog", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func log(_ found: [AdoptedArchive], _ logger: Logger) {
+        for found in found {
+            if let entry = found.entry {
+                logger.warning("adopted a snapshot missing from the catalog (its write was interrupted)", metadata: [
+                    "id": "\(entry.id)", "target": "\(entry.target)", "key": "\(found.key)",
+                ])
+            } else {
+                logger.error("archive not in the catalog left out", metadata: ["key": "\(found.key)", "problem": "\(found.problem ?? "")"])
+            }
         }
     }
 }

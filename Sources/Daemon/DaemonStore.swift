@@ -58,8 +58,9 @@ struct DaemonStore: Sendable {
     }
 
     /// The bucket store at `root` (`s3://…`), with the endpoint and credentials from the environment over the config's
-    /// `s3:` block, held by the lease of this daemon (or this shard's) for as long as it runs.
-    static func bucket(root: String, settings: S3Configuration.FileSettings?, shard: Shard?, leaseTTL: Duration,
+    /// `s3:` block, held by the lease of this daemon (or this shard's) for as long as it runs; archives of `targets` a
+    /// writer left without a record are adopted once the lease is held.
+    static func bucket(root: String, settings: S3Configuration.FileSettings?, shard: Shard?, targets: [String], leaseTTL: Duration,
                        logger: Logger) async throws -> DaemonStore {
         let bucket: BucketStore
         do { bucket = try BucketStore.open(root, environment: ProcessInfo.processInfo.environment, settings: settings ?? S3Configuration.FileSettings()) } catch {
@@ -77,6 +78,7 @@ struct DaemonStore: Sendable {
             }
             throw DaemonError(.storeUnavailable, underlying: error, "cannot take the daemon's lease in \(root): \(error)")
         }
+        if !targets.isEmpty { await Daemon.logAdoption(logger) { try await bucket.adoptUnrecorded(targets: targets) } }
         let keeper = LeaseKeeper(lease: lease, store: root, logger: logger)
         let snapshotter: Snapshotter
         do { snapshotter = try Snapshotter.forBucket(bucket, writeGate: { try keeper.check() }, logger: logger) } catch {
@@ -87,7 +89,7 @@ struct DaemonStore: Sendable {
         return DaemonStore(snapshotter: snapshotter, name: root,
                            prune: { policy, now in
                                try keeper.check()
-                               throw DaemonError(.storeFailed, "TEMP-MERGE")
+                               return try await bucket.prune(policy: policy, now: now)
                            },
                            services: [keeper], close: { await bucket.shutdown() })
     }

@@ -93,6 +93,7 @@ extension GBSnapCommand {
                     bucket = opened
                     do {
                         try await opened.checkAccess()
+                        warnAdopted((try? await opened.adoptUnrecorded(targets: [spec.name])) ?? [])
                         snapshotter = try Snapshotter.forBucket(opened, logger: logger)
                     } catch {
                         await opened.shutdown()
@@ -101,13 +102,7 @@ extension GBSnapCommand {
                 } else {
                     let store = try SnapshotStore(root: location.root, create: true)
                     // Cheap: one listing of this target's directories and one read of its catalog shard.
-                    for found in (try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [] {
-                        if let entry = found.entry {
-                            Console.warning("adopted snapshot \(entry.id) into the catalog: its archive \(found.key) was stored but its catalog line was not (an interrupted capture)")
-                        } else if let problem = found.problem {
-                            Console.warning(problem)
-                        }
-                    }
+                    warnAdopted((try? store.adoptUncataloguedArchives(targets: [spec.name])) ?? [])
                     bucket = nil
                     snapshotter = try Snapshotter(store: store, logger: logger)
                 }
@@ -138,6 +133,17 @@ extension GBSnapCommand {
                     throw ExitCode(1)
                 }
             }
+        }
+    }
+}
+
+/// One warning per archive a crash had left out of the catalog: adopted, or left out with why.
+private func warnAdopted(_ found: [AdoptedArchive]) {
+    for found in found {
+        if let entry = found.entry {
+            Console.warning("adopted snapshot \(entry.id) into the catalog: its archive \(found.key) was stored but its catalog entry was not (an interrupted capture)")
+        } else if let problem = found.problem {
+            Console.warning(problem)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import Config
 import Foundation
 import GBSnapCore
@@ -106,28 +107,46 @@ extension GBSnapCommand {
                     policy = retention
                     location = storeOptions.location(config: file.store)
                 }
-                let store = try SnapshotStore(root: location.root, create: false)
-                if dryRun {
-                    let plan = try store.planPrune(policy: policy, now: time)
-                    if json {
-                        try Console.printJSON(plan)
-                    } else {
-                        printPlan(plan)
-                        print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ValueFormatter.format(plan.bytesFreed, unit: "bytes"))")
+                if AnyStore.isBucket(location.root) {
+                    let bucket = try BucketStore.open(location.root, environment: ProcessInfo.processInfo.environment)
+                    do {
+                        try await report(plan: { try await bucket.planPrune(policy: policy, now: time) },
+                                         apply: { try await bucket.prune(policy: policy, now: time, progress: $0) })
+                        await bucket.shutdown()
+                    } catch {
+                        await bucket.shutdown()
+                        throw error
                     }
                     return
                 }
-                let progress = StoreProgressLine("gbsnap prune: removing", quiet: json)
-                defer { progress.finish() }
-                let result = try store.prune(policy: policy, now: time, progress: progress.callback)
-                progress.finish()
+                let store = try SnapshotStore(root: location.root, create: false)
+                try await report(plan: { try store.planPrune(policy: policy, now: time) },
+                                 apply: { try store.prune(policy: policy, now: time, progress: $0) })
+            }
+        }
+
+        /// Plans (`--dry-run`) or applies, and prints the plan and what was done, the same for a local store and a bucket.
+        private func report(plan makePlan: () async throws -> RetentionPlan, apply: (StoreProgress?) async throws -> PruneResult) async throws {
+            if dryRun {
+                let plan = try await makePlan()
                 if json {
-                    try Console.printJSON(result)
+                    try Console.printJSON(plan)
                 } else {
-                    printPlan(result.plan)
-                    for skip in result.skipped { Console.warning(skip.description) }
-                    print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ValueFormatter.format(result.bytesFreed, unit: "bytes"))")
+                    printPlan(plan)
+                    print("would remove \(plan.removeIDs.count) \(snapshots(plan.removeIDs.count)), freeing \(ValueFormatter.format(plan.bytesFreed, unit: "bytes"))")
                 }
+                return
+            }
+            let progress = StoreProgressLine("gbsnap prune: removing", quiet: json)
+            defer { progress.finish() }
+            let result = try await apply(progress.callback)
+            progress.finish()
+            if json {
+                try Console.printJSON(result)
+            } else {
+                printPlan(result.plan)
+                for skip in result.skipped { Console.warning(skip.description) }
+                print("removed \(result.removedIDs.count) \(snapshots(result.removedIDs.count)), freed \(ValueFormatter.format(result.bytesFreed, unit: "bytes"))")
             }
         }
 

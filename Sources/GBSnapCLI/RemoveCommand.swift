@@ -1,4 +1,5 @@
 import ArgumentParser
+import BucketStore
 import SnapshotStore
 import Units
 
@@ -19,9 +20,21 @@ extension GBSnapCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try storeOptions.open(create: false)
-                let entries = try selectors.map { try store.catalogEntry(for: $0) }
-                let result = try store.removeSnapshots(entries, force: force)
+                let result: RemoveResult
+                if AnyStore.isBucket(storeOptions.storeRoot) {
+                    result = try await storeOptions.withAnyStore { store in
+                        guard case .bucket(let bucket) = store else { preconditionFailure("an s3:// store opens as a bucket") }
+                        var entries: [CatalogEntry] = []
+                        for selector in selectors { entries.append(try await bucket.resolveEntry(selector)) }
+                        let progress = StoreProgressLine("gbsnap rm: removing", quiet: json)
+                        defer { progress.finish() }
+                        return try await bucket.removeSnapshots(entries, force: force, progress: progress.callback)
+                    }
+                } else {
+                    let store = try storeOptions.open(create: false)
+                    let entries = try selectors.map { try store.catalogEntry(for: $0) }
+                    result = try store.removeSnapshots(entries, force: force)
+                }
                 if json {
                     try Console.printJSON(result)
                 } else {

@@ -58,7 +58,8 @@ extension GBSnapCommand {
             abstract: "Rebuild the catalog from the archives' manifests.",
             discussion: """
                 Every archive is read through first. A damaged one is never listed: it is moved into the store's \
-                quarantine/ folder and reported on a BAD line, and the exit status is 1. See docs/storage.md.
+                quarantine/ folder (on a bucket: left in place) and reported on a BAD line, and the exit status is 1. \
+                See docs/storage.md and, for a bucket, docs/s3.md.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -68,6 +69,24 @@ extension GBSnapCommand {
             try await reportingFailures {
                 let progress = StoreProgressLine("gbsnap reindex: reading", quiet: json)
                 defer { progress.finish() }
+                if AnyStore.isBucket(storeOptions.storeRoot) {
+                    let report = try await storeOptions.withAnyStore { store in
+                        guard case .bucket(let bucket) = store else { preconditionFailure("an s3:// store opens as a bucket") }
+                        return try await bucket.reindex(progress: progress.callback)
+                    }
+                    progress.finish()
+                    if json {
+                        try Console.printJSON(report)
+                    } else {
+                        for p in report.damaged + report.skipped { print("BAD  \(p.description)") }
+                        var summary = "reindexed \(report.snapshots) snapshot(s) of \(report.targets) target(s)"
+                        if !report.damaged.isEmpty { summary += "; left out \(report.damaged.count) damaged archive(s)" }
+                        if !report.skipped.isEmpty { summary += "; left out \(report.skipped.count) misplaced archive(s)" }
+                        print(summary)
+                    }
+                    if !report.isComplete { throw ExitCode(1) }
+                    return
+                }
                 let report = try storeOptions.open(create: false).reindex(progress: progress.callback)
                 progress.finish()
                 if json {

@@ -9,6 +9,13 @@ public struct AdoptedArchive: Sendable, Hashable {
     public var entry: CatalogEntry?
     /// Why the archive was left out, as one sentence naming it.
     public var problem: String?
+
+    /// Creates a result (a bucket store's adoption makes these too).
+    public init(key: String, entry: CatalogEntry?, problem: String?) {
+        self.key = key
+        self.entry = entry
+        self.problem = problem
+    }
 }
 
 extension SnapshotStore {

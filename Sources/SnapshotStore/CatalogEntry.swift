@@ -53,7 +53,8 @@ public struct CatalogEntry: Codable, Sendable, Hashable {
         self.status = status
     }
 
-    init(manifest: Manifest, key: String, bytes: Int64, sha256: String) {
+    /// The entry of the archive at `key` with this manifest, size and SHA-256 (reindex and adoption).
+    public init(manifest: Manifest, key: String, bytes: Int64, sha256: String) {
         self.init(id: manifest.id, key: key, target: manifest.target.name, labels: manifest.target.labels,
                   kinds: manifest.capturedKinds, failedKinds: manifest.failedKinds, schedule: manifest.schedule,
                   takenAt: manifest.takenAt,

@@ -12,6 +12,13 @@ public struct RemoveResult: Sendable, Encodable {
     /// Pinned snapshots removed with `force` (their pins are gone too).
     public var unpinnedIDs: [String]
 
+    /// Creates a result.
+    public init(removedIDs: [String], bytesFreed: Int64, unpinnedIDs: [String]) {
+        self.removedIDs = removedIDs
+        self.bytesFreed = bytesFreed
+        self.unpinnedIDs = unpinnedIDs
+    }
+
     enum CodingKeys: String, CodingKey {
         case removedIDs = "removed_ids"
         case bytesFreed = "bytes_freed"

@@ -141,7 +141,7 @@ public final class SnapshotStore: Sendable {
     /// `snapshots/<target>/YYYY/MM/DD/<id>.tar.gz` with safe names. Keys read back from the
     /// catalog or a removal intent are checked before any file is opened or unlinked, so a
     /// hand-edited catalog cannot point gbsnap outside the store.
-    static func isCanonicalKey(_ key: String, target: String, id: String) -> Bool {
+    public static func isCanonicalKey(_ key: String, target: String, id: String) -> Bool {
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         func digits(_ part: Substring, _ count: Int) -> Bool {
             part.utf8.count == count && part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }

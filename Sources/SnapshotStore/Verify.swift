@@ -185,8 +185,8 @@ extension SnapshotStore {
         return problems.filter { p in p.kind != .missingArchive || p.id.map(stillListed.contains) ?? true }
     }
 
-    /// Reads an archive through, checking every member against its manifest.
-    func checkArchive(_ path: String, id: String?) -> VerifyProblem? {
+    /// Reads an archive through, checking every member against its manifest (it reads nothing else of the store).
+    public func checkArchive(_ path: String, id: String?) -> VerifyProblem? {
         do {
             let manifest = try readManifest(archivePath: path)
             var expected = Dictionary(manifest.artifacts.compactMap { a in a.member.map { ($0, a) } }, uniquingKeysWith: { a, _ in a })

@@ -16,7 +16,10 @@ struct BucketCatalogTests {
     func keys() {
         #expect(BucketCatalog.baseKey(target: "api") == "catalog/api/base.jsonl")
         #expect(BucketCatalog.recordKey(target: "api", id: "20261126T020000Z-api-7k3f") == "catalog/api/log/20261126T020000Z-api-7k3f.put.json")
-        #expect(BucketCatalog.tombstoneKey(target: "api", id: "20261126T020000Z-api-7k3f") == "catalog/api/log/20261126T020000Z-api-7k3f.del.json")
+        #expect(BucketCatalog.tombstoneKey(target: "api", id: "20261126T020000Z-api-7k3f") == "catalog/api/del/20261126T020000Z-api-7k3f.json")
+        #expect(BucketCatalog.legacyTombstoneKey(target: "api", id: "20261126T020000Z-api-7k3f") == "catalog/api/log/20261126T020000Z-api-7k3f.del.json")
+        #expect(BucketCatalog.tombstoneID("20261126T020000Z-api-7k3f.json") == "20261126T020000Z-api-7k3f")
+        #expect(BucketCatalog.tombstoneID("../x.json") == nil)
         #expect(BucketCatalog.pinKey(id: "20261126T020000Z-api-7k3f") == "pins/20261126T020000Z-api-7k3f.json")
     }
 

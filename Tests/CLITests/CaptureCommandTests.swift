@@ -72,7 +72,7 @@ import Testing
 
         let r = try await gbsnap(["capture", "--url", fixture.baseURL, "--name", "svc", "--kinds", "vars"], store: store)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("adopted snapshot \(id) into the catalog: its archive snapshots/svc/2026/11/26/\(id).tar.gz was stored but its catalog line was not"))
+        #expect(r.stderr.contains("adopted snapshot \(id) into the catalog: its archive snapshots/svc/2026/11/26/\(id).tar.gz was stored but its catalog entry was not"))
         let list = try await gbsnap(["list", "--target", "svc", "--json"], store: store)
         let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
         #expect(entries.count == 2)

@@ -44,6 +44,17 @@ private func bucketConfig(store: String, moto: MotoServer, secretFile: String, f
     """
 }
 
+/// `config` with a retention policy keeping each target's last two snapshots, applied every second.
+private func withRetention(_ config: String) -> String {
+    config + """
+        retention:
+          schedule: "* * * * * *"
+          rules:
+            - keep_last: 2
+
+        """
+}
+
 /// The bucket store at `url`, read through `client`.
 private func bucketStore(_ url: String, _ client: S3Client) throws -> BucketStore {
     BucketStore(location: try S3Location(parsing: url), client: client)
@@ -230,6 +241,61 @@ struct BucketCaptureTests {
             }
             let verify = try await gbsnap(["verify", "--store", url], awsEnvironment(moto))
             #expect(verify.status == 0, "\(verify.stdoutText) \(verify.stderr)")
+        }
+    }
+
+    @Test("the daemon's retention on a bucket: tombstones, then deletes; what is listed is exactly what is stored, and it verifies")
+    func daemonRetention() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        try await withBucket("daemon-retention") { moto, client, bucket in
+            let tmp = TemporaryDirectory("bucket-retention")
+            defer { tmp.cleanup() }
+            let url = "s3://\(bucket)"
+            let secretFile = tmp.file("s3-secret", moto.credentials.secretAccessKey + "\n")
+            let config = tmp.file("gbsnap.yaml", withRetention(bucketConfig(store: url, moto: moto, secretFile: secretFile, fixture: fixture.baseURL,
+                                                                             targets: ["api"], cron: "* * * * * *")))
+            let daemon = try SpawnedProcess(gbsnapPath, ["run", "--config", config], environment: noAWSEnvironment)
+            try await waitUntilAsync("three snapshots removed by retention") {
+                try await client.listAllObjects(bucket: bucket, prefix: BucketCatalog.tombstonePrefix(target: "api")).count
+                    + client.listAllObjects(bucket: bucket, prefix: BucketCatalog.logPrefix(target: "api")).filter { $0.key.hasSuffix(".del.json") }.count >= 3
+            }
+            daemon.signal(SIGTERM)
+            #expect(await daemon.exitStatus() == 0, "\(daemon.stderr)")
+            #expect(daemon.stderr.contains("retention run"), "\(daemon.stderr)")
+            #expect(!daemon.stderr.contains("retention run failed"), "\(daemon.stderr)")
+
+            let listed = try await bucketStore(url, client).list()
+            #expect((2...3).contains(listed.count), "keep_last 2, plus at most one taken after the last run: \(listed.map(\.id))")
+            let stored = try await client.listAllObjects(bucket: bucket, prefix: "snapshots/").map(\.key)
+            #expect(Set(stored) == Set(listed.map(\.key)), "archives \(stored) vs listed \(listed.map(\.key))")
+            #expect(try await client.listAllObjects(bucket: bucket, prefix: "leases/").isEmpty)
+            let verify = try await gbsnap(["verify", "--store", url], awsEnvironment(moto))
+            #expect(verify.status == 0, "\(verify.stdoutText) \(verify.stderr)")
+        }
+    }
+
+    @Test("a capture whose record is refused after its archive was stored: not listed; the next capture of the target adopts it")
+    func recordLostThenAdopted() async throws {
+        let fixture = try await GoFixture.start()
+        defer { fixture.stop() }
+        try await withBucket("capture-adopt") { moto, client, bucket in
+            let proxy = try FaultProxy(upstreamPort: moto.port) { _, method, target in
+                method == "PUT" && target.hasSuffix(".put.json") ? .slowDown : nil
+            }
+            defer { proxy.stop() }
+            let args = ["capture", "--url", fixture.baseURL, "--name", "api", "--kinds", "vars", "--store", "s3://\(bucket)"]
+            let first = try await gbsnap(args, awsEnvironment(moto, port: proxy.port))
+            #expect(first.status == 1 && first.stderr.contains("SlowDown"), "\(first.stderr)")
+            let store = try bucketStore("s3://\(bucket)", client)
+            #expect(try await store.list().isEmpty)
+            let orphan = try #require(try await client.listAllObjects(bucket: bucket, prefix: "snapshots/").first?.key)
+
+            let second = try await gbsnap(args, awsEnvironment(moto))
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("adopted snapshot ") && second.stderr.contains(orphan), "\(second.stderr)")
+            let listed = try await store.list()
+            #expect(listed.count == 2 && listed.contains { $0.key == orphan }, "\(listed)")
         }
     }
 
