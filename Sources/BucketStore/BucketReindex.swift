@@ -39,6 +39,7 @@ extension BucketStore {
             let object: S3ObjectData
             do { object = try await client.getObject(bucket: bucket, key: key(storeKey), range: S3ByteRange(0...(length - 1))) } catch {
                 if error.reason == .noSuchKey { throw StoreError(.missingArchive, "archive \(url(storeKey)) is missing", input: .path(url(storeKey))) }
+                if error.reason == .invalidRange { throw StoreError(.corruptArchive, "archive \(url(storeKey)) is empty: it has no manifest.json", input: .path(url(storeKey))) }
                 throw error
             }
             do { try Data(object.bytes).write(to: URL(fileURLWithPath: path)) } catch {

@@ -86,6 +86,29 @@ struct BucketPruneMotoTests {
         }
     }
 
+    @Test("prune and rm on a bucket on a terminal: a progress line on stderr, erased before the summary")
+    func progressOnTerminal() async throws {
+        try await withBucket("prune-tty") { moto, _, bucket in
+            let tmp = TemporaryDirectory("bucket-prune-tty")
+            defer { tmp.cleanup() }
+            let ids = try await sampleStore("\(tmp.path)/local")
+            #expect(try await gbsnap(["copy", "--from", "\(tmp.path)/local", "--to", "s3://\(bucket)"], awsEnvironment(moto)).status == 0)
+            var env = awsEnvironment(moto)
+            env["TERM"] = "xterm"
+            let erase = "\r\u{1B}[2K"
+            for (args, label, count, summary) in [("prune --keep-last 1", "gbsnap prune: removing", 3, "removed 3 snapshots"),
+                                                  ("rm \(ids[2]) \(ids[4])", "gbsnap rm: removing", 2, "removed 2 snapshot(s)")] {
+                let command = "stty cols 200 rows 50; '\(gbsnapPath)' \(args) --store s3://\(bucket); echo \"[exit $?]\""
+                let shown = try await Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: env).stdoutText
+                #expect(shown.contains("\(label) 0/\(count) (0%) "), "\(shown)")
+                #expect(shown.contains("\(label) \(count)/\(count) (100%)"), "\(shown)")
+                #expect(shown.contains(erase), "\(shown)")
+                #expect(shown.contains(summary), "\(shown)")
+                #expect(shown.contains("[exit 0]"), "\(shown)")
+            }
+        }
+    }
+
     @Test("a pin made after the plan wins: the snapshot is skipped and reported; a stale plan never empties a target")
     func pinAfterPlan() async throws {
         try await withBucket("prune-pin") { moto, client, bucket in
@@ -266,9 +289,12 @@ struct BucketPruneMotoTests {
             _ = try await client.uploadFile(bucket: bucket, key: "a/\(orphan.key)", path: localStore.path(forKey: orphan.key))
             let debris = "snapshots/payment/2026/11/30/20261130T020000Z-payment-zzzz.tar.gz"
             _ = try await client.putObject(bucket: bucket, key: "a/\(debris)", bytes: Array("partial".utf8))
+            let empty = "snapshots/payment/2026/11/30/20261130T030000Z-payment-zzzz.tar.gz"
+            _ = try await client.putObject(bucket: bucket, key: "a/\(empty)", bytes: [])
             #expect(try await store.entries(target: "payment").map(\.id) == [ids[3]])
             let adopted = try await store.adoptUnrecorded(targets: ["payment"])
-            #expect(adopted.count == 2)
+            #expect(adopted.count == 3)
+            #expect(adopted.first { $0.key == empty }?.problem == "archive s3://\(bucket)/a/\(empty) has no catalog record and cannot be read (archive s3://\(bucket)/a/\(empty) is empty: it has no manifest.json); left out (see `gbsnap verify`)")
             #expect(adopted.first { $0.key == orphan.key }?.entry == orphan)
             let bad = try #require(adopted.first { $0.key == debris })
             #expect(bad.entry == nil)
@@ -278,7 +304,7 @@ struct BucketPruneMotoTests {
             #expect(try await gbsnap(["list", "--json", "--store", "s3://\(bucket)/a"], awsEnvironment(moto)).stdoutText
                 == (try await gbsnap(["list", "--json", "--store", local], [:])).stdoutText)
             // Adopted once: the next call finds only the debris again.
-            #expect(try await store.adoptUnrecorded().map(\.key) == [debris])
+            #expect(try await store.adoptUnrecorded().map(\.key) == [debris, empty])
         }
     }
 
