@@ -13,7 +13,7 @@ import SnapshotStore
 /// by every command that reads or writes snapshots, the daemon included. The precedence is ``StoreLocation``'s.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Store root directory, or s3://BUCKET[/PREFIX] for list, show, export, diff, trend, verify, pin, unpin, prune, rm and reindex (env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
+        "Store root directory, or s3://BUCKET[/PREFIX] for a bucket (docs/s3.md; env GBSNAP_STORE; default: the --config file's store: where a command reads one, else ./storage).",
         valueName: "dir"))
     var store: String?
 
@@ -33,7 +33,7 @@ struct StoreOptions: ParsableArguments {
     func open(create: Bool) throws -> SnapshotStore {
         let root = location.root
         if AnyStore.isBucket(root) {
-            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only so far (list, show, export, diff, trend, verify, pin, unpin, prune, rm, reindex and copy work on a bucket): give a local --store, or copy the snapshots to one with gbsnap copy",
+            throw StoreError(.invalidInput, "store \(root) is a bucket, and this command works on a local store only: give a local --store, or copy the snapshots to one with gbsnap copy",
                              input: .path(root))
         }
         return try SnapshotStore(root: root, create: create)

@@ -1,5 +1,6 @@
 import ArchiveIO
 import ArgumentParser
+import BucketStore
 import Foundation
 import GBSnapCore
 import Profiles
@@ -40,7 +41,12 @@ extension GBSnapCommand {
                     }
                     return ImportFile(path: path, kind: try Self.kind(of: head, path: path))
                 }
-                let entry = try storeOptions.open(create: true).importFiles(importFiles, target: target, labels: labels.map, takenAt: time)
+                let entry: CatalogEntry
+                if AnyStore.isBucket(storeOptions.storeRoot) {
+                    entry = try await importIntoBucket(importFiles, time: time)
+                } else {
+                    entry = try storeOptions.open(create: true).importFiles(importFiles, target: target, labels: labels.map, takenAt: time)
+                }
                 if json { try Console.printJSON(entry) } else { print(entry.id) }
             }
         }
@@ -48,6 +54,21 @@ extension GBSnapCommand {
 }
 
 extension GBSnapCommand.Import {
+    /// Builds the snapshot in a scratch store in the temp folder, then stores it in the bucket like a capture: the
+    /// archive, then its record.
+    func importIntoBucket(_ files: [ImportFile], time: Date) async throws -> CatalogEntry {
+        let scratch = NSTemporaryDirectory() + "gbsnap-import-\(SystemIO.currentProcessID)-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        return try await storeOptions.withAnyStore { store in
+            guard case .bucket(let bucket) = store else { throw StoreError(.invalidInput, "store \(store.name) is not a bucket") }
+            try await bucket.checkAccess()
+            let staging = try SnapshotStore(root: scratch, create: true)
+            let entry = try staging.importFiles(files, target: target, labels: labels.map, takenAt: time)
+            try await bucket.put(archiveAt: staging.path(forKey: entry.key), entry: entry)
+            return entry
+        }
+    }
+
     /// The capture kind of a file, from what ``ArtifactSniffer`` recognises in it.
     static func kind(of bytes: [UInt8], path: String) throws(ArtifactSniffer.Unrecognised) -> CaptureKind {
         switch try ArtifactSniffer.recognise(bytes, path: path) {

@@ -148,6 +148,26 @@ struct BucketCaptureTests {
         }
     }
 
+    @Test("import into a bucket: the snapshot is built aside, then stored like a capture; listed and shown as on disk")
+    func importToBucket() async throws {
+        try await withBucket("import") { moto, client, bucket in
+            let url = "s3://\(bucket)/team"
+            let r = try await gbsnap(["import", Samples.path("go1.27/heap-a.pb.gz"), Samples.path("go1.27/vars-a.json"), "--target", "api",
+                                      "--taken-at", "2026-11-26T02:00:00Z", "--label", "env=prod", "--store", url], awsEnvironment(moto))
+            #expect(r.status == 0, "\(r.stderr)")
+            let id = r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let entry = try #require(try await bucketStore(url, client).list().first)
+            #expect(entry.id == id && entry.kinds.sorted() == ["heap", "vars"] && entry.labels == ["env": "prod"])
+            #expect(entry.key == "snapshots/api/2026/11/26/\(id).tar.gz")
+            let export = try await gbsnap(["export", "api@latest", "--output", NSTemporaryDirectory() + "gbsnap-import-\(id)", "--store", url],
+                                          awsEnvironment(moto))
+            defer { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "gbsnap-import-\(id)") }
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: NSTemporaryDirectory() + "gbsnap-import-\(id)/heap.pb.gz"))
+                == Data(contentsOf: URL(fileURLWithPath: Samples.path("go1.27/heap-a.pb.gz"))))
+        }
+    }
+
     @Test("config store: s3://… with an s3: block: the secret is read from its file and appears in no archive, output or log")
     func configBlock() async throws {
         let fixture = try await GoFixture.start()
