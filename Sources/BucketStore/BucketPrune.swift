@@ -54,25 +54,9 @@ extension BucketStore {
         }
         var skipped: [PruneSkip] = []
         let removal = try await removeUnderLeases(targets: Set(toRemove.map(\.target)), ttl: leaseTTL, progress: progress) { live, pinned in
-            var removal: [CatalogEntry] = []
-            var perTarget: [String: Int] = [:]
-            for d in toRemove {
-                guard let entry = live[d.target]?[d.id] else {
-                    skipped.append(PruneSkip(id: d.id, reason: "it is no longer in the catalog"))
-                    continue
-                }
-                if pinned[d.id] != nil {
-                    skipped.append(PruneSkip(id: d.id, reason: "it was pinned after the plan was made"))
-                    continue
-                }
-                removal.append(entry)
-                perTarget[entry.target, default: 0] += 1
-            }
-            // The planner refuses to empty a target; a stale plan must not do it either.
-            for (target, count) in perTarget.sorted(by: { $0.key < $1.key }) where count >= live[target]?.count ?? 0 {
-                throw RetentionError.wouldRemoveAllSnapshots(target: target)
-            }
-            return removal
+            let checked = try SnapshotStore.stillRemovable(toRemove, live: live, pinned: pinned)
+            skipped = checked.skipped
+            return checked.removal
         }
         var compacted: [String] = []
         for target in Set(removal.map(\.target)).sorted() {

@@ -125,6 +125,32 @@ extension SnapshotStore {
         }
     }
 
+    /// The entries of a plan's removals that may still go, read again under the lock (or lease): one gone from the
+    /// catalog or pinned since planning is skipped with why, and a stale plan that would empty a target is refused,
+    /// as the planner refuses it. `live` is the catalog by target and id, `pinned` the pins.
+    public static func stillRemovable(_ toRemove: [RetentionDecision], live: [String: [String: CatalogEntry]],
+                                      pinned: [String: Pin]) throws -> (removal: [CatalogEntry], skipped: [PruneSkip]) {
+        var skipped: [PruneSkip] = []
+        var removal: [CatalogEntry] = []
+        var perTarget: [String: Int] = [:]
+        for d in toRemove {
+            guard let entry = live[d.target]?[d.id] else {
+                skipped.append(PruneSkip(id: d.id, reason: "it is no longer in the catalog"))
+                continue
+            }
+            if pinned[d.id] != nil {
+                skipped.append(PruneSkip(id: d.id, reason: "it was pinned after the plan was made"))
+                continue
+            }
+            removal.append(entry)
+            perTarget[entry.target, default: 0] += 1
+        }
+        for (target, count) in perTarget.sorted(by: { $0.key < $1.key }) where count >= live[target]?.count ?? 0 {
+            throw RetentionError.wouldRemoveAllSnapshots(target: target)
+        }
+        return (removal, skipped)
+    }
+
     /// Removes what `plan` removes; the caller holds the lock.
     private func applyLocked(_ plan: RetentionPlan, batchSize: Int, progress: StoreProgress?) throws -> PruneResult {
         removeStaleAtomicWriteTemps()
@@ -138,25 +164,8 @@ extension SnapshotStore {
             let entries = try catalog.entries(target: target)
             live[target] = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         }
-        var skipped: [PruneSkip] = []
-        var removal: [CatalogEntry] = []
-        var removedPerTarget: [String: Int] = [:]
-        for d in toRemove {
-            guard let entry = live[d.target]?[d.id] else {
-                skipped.append(PruneSkip(id: d.id, reason: "it is no longer in the catalog"))
-                continue
-            }
-            if pinned[d.id] != nil {
-                skipped.append(PruneSkip(id: d.id, reason: "it was pinned after the plan was made"))
-                continue
-            }
-            removal.append(entry)
-            removedPerTarget[entry.target, default: 0] += 1
-        }
-        // The planner refuses to empty a target; a stale plan must not do it either.
-        for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) where count >= live[target]?.count ?? 0 {
-            throw RetentionError.wouldRemoveAllSnapshots(target: target)
-        }
+        let (removal, skipped) = try Self.stillRemovable(toRemove, live: live, pinned: pinned)
+        let removedPerTarget = Dictionary(grouping: removal, by: \.target).mapValues(\.count)
         let freed = try removeInBatches(removal, batchSize: batchSize, progress: progress)
         var compacted: [String] = []
         for (target, count) in removedPerTarget.sorted(by: { $0.key < $1.key }) {
