@@ -64,15 +64,17 @@ struct RetentionService: Service {
 
     func run(_ policy: RetentionPolicy) async {
         do {
-            let result = try await prune(policy, clock.now())
+            // A run that started finishes even when shutdown comes meanwhile (a local prune is not interruptible
+            // either): a bucket's removal then releases its lease instead of leaving it for the next run to finish.
+            let (prune, now) = (self.prune, clock.now())
+            let result = try await Task { try await prune(policy, now) }.value
             metrics.recordPrune(result)
             logger.info("retention run", metadata: [
                 "removed": "\(result.removedIDs.count)", "bytes_freed": "\(result.bytesFreed)", "skipped": "\(result.skipped.count)",
             ])
             for skip in result.skipped { logger.warning("\(skip)") }
-        } catch is CancellationError {
-            return  // shutdown came first
         } catch {
+            if error is CancellationError { return }  // shutdown came before the run started
             metrics.retentionRun(success: false)
             logger.error("retention run failed", metadata: ["error": "\(error)"])
         }

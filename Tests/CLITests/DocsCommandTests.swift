@@ -109,6 +109,7 @@ enum DocsCommands {
         "gbsnap copy --from s3://gbsnap-archive/prod --to ./cache order-api@latest": "needs an S3 endpoint and credentials",
         "gbsnap prune --store s3://gbsnap-archive/prod --keep-daily 14 --dry-run": "needs an S3 endpoint and credentials",
         "gbsnap reindex --store s3://gbsnap-archive/prod": "needs an S3 endpoint and credentials",
+        "gbsnap capture --url http://10.0.0.5:6060 --name order-api --store s3://gbsnap-archive/prod": "needs an S3 endpoint and credentials",
         // Placeholders for the two sides of whatever diff the paragraph is describing.
         "gbsnap export A --output a/ ; gbsnap export B --output b/":
             "A and B are placeholders for a diff's two sides, defined by the text around it",

@@ -390,7 +390,7 @@ extension BucketCaptureTests {
             func median(_ s: [Double]) -> String { String(format: "%.3f", s[s.count / 2]) }
             let mib = Double(bytes) / Double(rounds) / 1_048_576
             print("""
-                bucket capture figures (\(rounds) sequential gbsnap capture processes, heap+goroutine+stacks+vars of 20,000 goroutines, \
+                bucket capture figures (\(binaryUnderTest); \(rounds) sequential gbsnap capture processes, heap+goroutine+stacks+vars of 20,000 goroutines, \
                 \(String(format: "%.2f", mib)) MiB per archive): local store median \(median(local)) s, bucket median \(median(remote)) s \
                 (upload and record \(String(format: "%.3f", remote[rounds / 2] - local[rounds / 2])) s more); \
                 boto3 upload_file of the same \(rounds) archives \(String(format: "%.3f", botoSeconds / Double(rounds))) s each

@@ -14,6 +14,11 @@ var gbsnapPath: String {
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gbsnap").path
 }
 
+/// Which gbsnap the figures were measured with, for their printed lines.
+var binaryUnderTest: String {
+    ProcessInfo.processInfo.environment["GBSNAP_TEST_BINARY"].map { $0.isEmpty ? "debug build" : $0 } ?? "debug build"
+}
+
 /// The `AWS_*` variables that point gbsnap at moto (or at `port`, a proxy in front of it) with the IAM user's keys;
 /// empty values blank anything of the test runner's own environment.
 func awsEnvironment(_ moto: MotoServer, port: Int? = nil, secret: String? = nil) -> [String: String] {
@@ -520,7 +525,7 @@ struct BucketStoreMotoTests {
             try await client.downloadObject(bucket: bucket, key: BucketCatalog.baseKey(target: "big"), to: "\(tmp.path)/got.jsonl")
             let getSeconds = Date().timeIntervalSince(t2)
             let size = SystemIO.fileSize(basePath) ?? 0
-            print("bucket catalog, 100,000 snapshots in base.jsonl (\(size / 1_000_000) MB) + 20 records: gbsnap list --target \(String(format: "%.2f", listSeconds)) s, gbsnap show TARGET@latest \(String(format: "%.2f", latestSeconds)) s (debug build; the base's GET alone \(String(format: "%.2f", getSeconds)) s)")
+            print("bucket catalog, 100,000 snapshots in base.jsonl (\(size / 1_000_000) MB) + 20 records: gbsnap list --target \(String(format: "%.2f", listSeconds)) s, gbsnap show TARGET@latest \(String(format: "%.2f", latestSeconds)) s (\(binaryUnderTest); the base's GET alone \(String(format: "%.2f", getSeconds)) s)")
         }
     }
 
