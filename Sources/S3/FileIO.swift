@@ -81,21 +81,27 @@ extension S3Client {
         }
     }
 
-    /// `count` bytes of the file at `path` from `offset`, on the thread pool.
-    static func readFile(_ path: String, offset: Int64, count: Int) async throws(S3Error) -> [UInt8] {
+    /// `count` bytes of the file at `path` from `offset`, read on the thread pool straight into the buffer that is
+    /// hashed and sent (no other copy).
+    static func readFile(_ path: String, offset: Int64, count: Int) async throws(S3Error) -> ByteBuffer {
         do {
             return try await NIOThreadPool.singleton.runIfActive {
                 let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
                 defer { try? handle.close() }
-                try handle.seek(toOffset: UInt64(offset))
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(count)
-                while bytes.count < count {
-                    guard let data = try handle.read(upToCount: count - bytes.count), !data.isEmpty else { break }
-                    bytes += data
+                var buffer = ByteBufferAllocator().buffer(capacity: count)
+                while buffer.readableBytes < count {
+                    let (wanted, at) = (count - buffer.readableBytes, off_t(offset) + off_t(buffer.readableBytes))
+                    let read = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { target in
+                        while true {
+                            let n = pread(handle.fileDescriptor, target.baseAddress, wanted, at)
+                            if n >= 0 { return n }
+                            if errno != EINTR { throw IOError(errnoCode: errno, reason: "pread") }
+                        }
+                    }
+                    guard read > 0 else { break }
                 }
-                guard bytes.count == count else { throw FileSinkError(detail: "the file shrank while it was uploaded") }
-                return bytes
+                guard buffer.readableBytes == count else { throw FileSinkError(detail: "the file shrank while it was uploaded") }
+                return buffer
             }
         } catch let e as FileSinkError {
             throw S3Error(reason: .localFile, message: "cannot upload \(path): \(e.detail)")

@@ -53,14 +53,20 @@ public final class S3Client: Sendable {
     /// PUT one object from memory with its payload hash signed, under `condition`.
     public func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream",
                           condition: S3WriteCondition = .none) async throws(S3Error) -> S3WriteResult {
-        var call = Call(method: .PUT, bucket: bucket, key: key, body: bytes)
+        try await putObject(bucket: bucket, key: key, body: ByteBuffer(bytes: bytes), contentType: contentType, condition: condition)
+    }
+
+    /// PUT one object from `body`, sent as it is (each attempt a copy-on-write view of it), under `condition`.
+    func putObject(bucket: String, key: String, body: ByteBuffer, contentType: String,
+                   condition: S3WriteCondition) async throws(S3Error) -> S3WriteResult {
+        var call = Call(method: .PUT, bucket: bucket, key: key, body: body)
         call.headers = [("content-type", contentType)] + condition.headers
         call.acceptPreconditionFailed = condition != .none
         let response = try await perform(call)
         if response.status == 412 {
             // A retried conditional PUT may meet its own first attempt: the same bytes under the key count as written.
             if response.attempts > 1, case .ifNoneMatch = condition, let info = try await headObject(bucket: bucket, key: key),
-               info.etag == "\"\(SigV4.hex(Insecure.MD5.hash(data: bytes)))\"" {
+               info.etag == "\"\(SigV4.hex(body.withUnsafeReadableBytes { Insecure.MD5.hash(data: $0) }))\"" {
                 return .written(etag: info.etag)
             }
             return .preconditionFailed
@@ -75,8 +81,8 @@ public final class S3Client: Sendable {
                            condition: S3WriteCondition = .none) async throws(S3Error) -> S3WriteResult {
         let size = try await Self.fileSize(path)
         if size <= configuration.multipartThreshold {
-            let bytes = try await Self.readFile(path, offset: 0, count: Int(size))
-            return try await putObject(bucket: bucket, key: key, bytes: bytes, contentType: contentType, condition: condition)
+            let body = try await Self.readFile(path, offset: 0, count: Int(size))
+            return try await putObject(bucket: bucket, key: key, body: body, contentType: contentType, condition: condition)
         }
         return try await multipartUpload(bucket: bucket, key: key, path: path, size: size, contentType: contentType, condition: condition)
     }
@@ -198,7 +204,7 @@ public final class S3Client: Sendable {
         for key in keys { xml += "<Object><Key>\(Self.escapeXML(key))</Key></Object>" }
         xml += "</Delete>"
         let body = Array(xml.utf8)
-        var call = Call(method: .POST, bucket: bucket, key: nil, query: [SigV4QueryItem("delete")], body: body)
+        var call = Call(method: .POST, bucket: bucket, key: nil, query: [SigV4QueryItem("delete")], body: ByteBuffer(bytes: body))
         call.headers = [("content-type", "application/xml"),
                         ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())]
         let response = try await perform(call)
@@ -254,9 +260,9 @@ public final class S3Client: Sendable {
 
     /// Creates a bucket (tests and first-time setup); an existing bucket of one's own is not an error.
     public func createBucket(_ bucket: String) async throws(S3Error) {
-        var body: [UInt8] = []
+        var body = ByteBuffer()
         if configuration.region != "us-east-1" {
-            body = Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>".utf8)
+            body = ByteBuffer(string: "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>")
         }
         var call = Call(method: .PUT, bucket: bucket, key: nil, body: body)
         call.acceptCodes = ["BucketAlreadyOwnedByYou"]
@@ -277,9 +283,9 @@ public final class S3Client: Sendable {
             var number = 1
             while offset < size {
                 let count = Int(min(Int64(configuration.partSize), size - offset))
-                let bytes = try await Self.readFile(path, offset: offset, count: count)
+                let body = try await Self.readFile(path, offset: offset, count: count)
                 let call = Call(method: .PUT, bucket: bucket, key: key,
-                                query: [SigV4QueryItem("partNumber", String(number)), SigV4QueryItem("uploadId", uploadID)], body: bytes)
+                                query: [SigV4QueryItem("partNumber", String(number)), SigV4QueryItem("uploadId", uploadID)], body: body)
                 parts.append((number, try etag(try await perform(call), call)))
                 offset += Int64(count)
                 number += 1
@@ -287,7 +293,7 @@ public final class S3Client: Sendable {
             var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             for part in parts { xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(Self.escapeXML(part.etag))</ETag></Part>" }
             xml += "</CompleteMultipartUpload>"
-            var complete = Call(method: .POST, bucket: bucket, key: key, query: [SigV4QueryItem("uploadId", uploadID)], body: Array(xml.utf8))
+            var complete = Call(method: .POST, bucket: bucket, key: key, query: [SigV4QueryItem("uploadId", uploadID)], body: ByteBuffer(string: xml))
             complete.headers = [("content-type", "application/xml")] + condition.headers
             complete.acceptPreconditionFailed = condition != .none
             let response: Response
@@ -335,7 +341,8 @@ extension S3Client {
         var key: String?
         var query: [SigV4QueryItem] = []
         var headers: [(String, String)] = []
-        var body: [UInt8] = []
+        /// Sent as it is: every attempt sends a copy-on-write view of the same buffer.
+        var body = ByteBuffer()
         /// 412 is an answer, not an error.
         var acceptPreconditionFailed = false
         /// 404 is an answer (HEAD).
@@ -402,10 +409,12 @@ extension S3Client {
     func withRetries<T>(_ call: Call, _ handle: (HTTPClientResponse, Int) async throws(AttemptFailure) -> T) async throws(S3Error) -> T {
         var attempt = 0
         var backoff = configuration.firstBackoff
+        // Hashed once, in place, for every attempt's signature.
+        let payload = SigV4Payload.sha256(SigV4.hex(call.body.withUnsafeReadableBytes { SHA256.hash(data: $0) }))
         while true {
             attempt += 1
             do throws(AttemptFailure) {
-                return try await once(call, attempt: attempt, handle)
+                return try await once(call, payload: payload, attempt: attempt, handle)
             } catch {
                 var failure = error.error
                 failure.attempts = attempt
@@ -422,10 +431,9 @@ extension S3Client {
         }
     }
 
-    private func once<T>(_ call: Call, attempt: Int, _ handle: (HTTPClientResponse, Int) async throws(AttemptFailure) -> T) async throws(AttemptFailure) -> T {
+    private func once<T>(_ call: Call, payload: SigV4Payload, attempt: Int, _ handle: (HTTPClientResponse, Int) async throws(AttemptFailure) -> T) async throws(AttemptFailure) -> T {
         let endpoint = configuration.endpoint
         let (host, path) = target(bucket: call.bucket, key: call.key)
-        let payload = SigV4Payload.hashing(call.body)
         let signed = signer.sign(SigV4Request(method: call.method.rawValue, path: path, query: call.query,
                                               headers: [(name: "host", value: host)] + call.headers.map { (name: $0.0, value: $0.1) }),
                                  payload: payload, at: Date())
@@ -434,8 +442,8 @@ extension S3Client {
         var request = HTTPClientRequest(url: url)
         request.method = call.method
         for (name, value) in signed.headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if !call.body.isEmpty || call.method == .PUT || call.method == .POST {
-            request.body = .bytes(ByteBuffer(bytes: call.body))
+        if call.body.readableBytes > 0 || call.method == .PUT || call.method == .POST {
+            request.body = .bytes(call.body)
         }
         let response: HTTPClientResponse
         do {
