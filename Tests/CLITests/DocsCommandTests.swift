@@ -99,6 +99,7 @@ enum DocsCommands {
             "needs a Go service serving net/http/pprof on 127.0.0.1:6060",
         // The daemon runs until stopped; DaemonTests run it against the Go fixture service.
         "gbsnap run --config /etc/gbsnap/gbsnap.yaml": "the daemon runs until it is stopped",
+        "gbsnap run --config /etc/gbsnap/gbsnap.yaml --shard 0/3": "the daemon runs until it is stopped",
         // The docs' store holds no execution traces; DiffCommandTests diff real Go 1.27 traces with trace gates.
         "gbsnap diff svc@latest~1 svc@latest --kind trace --fail-on 'trace.stw.total_seconds>50ms'":
             "needs two snapshots of svc holding execution traces",
